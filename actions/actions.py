@@ -1,0 +1,123 @@
+"""Custom actions: thin adapters between Rasa's tracker and :mod:`actions.answering`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.answering import Answerer, Context, Request, Turn, intent_payload
+from actions.runtime import answerer
+from knowledge.intents import INTENT_SECTIONS
+from knowledge.sections import SECTION_TITLES
+
+logger = logging.getLogger(__name__)
+
+#: How close (in confidence) an interpretation must be to the best one to be offered.
+CLARIFY_MARGIN = 0.25
+CLARIFY_MIN_CONFIDENCE = 0.1
+
+
+def request_from(tracker: Tracker) -> Request:
+    """What NLU understood of the latest message."""
+    message = tracker.latest_message or {}
+    entities = message.get("entities") or []
+    procedures = tuple(str(e["value"]) for e in entities if e.get("entity") == "procedure")
+    ambiguous = tuple(
+        tuple(str(e["value"]).split("|")) for e in entities if e.get("entity") == "procedure_ambiguous"
+    )
+    intent = (message.get("intent") or {}).get("name") or ""
+    return Request(intent=intent, text=message.get("text") or "", procedures=procedures, ambiguous=ambiguous)
+
+
+def context_from(tracker: Tracker) -> Context:
+    """What the conversation knew before this turn."""
+    pending = tracker.get_slot("pending_question")
+    shown = tracker.get_slot("shown_passages") or []
+    return Context(
+        procedure=tracker.get_slot("procedure"),
+        pending_question=pending,
+        pending_text=_last_text_with_intent(tracker, pending) if pending else "",
+        more_section=tracker.get_slot("more_section"),
+        shown=tuple(int(x) for x in shown),
+    )
+
+
+def _last_text_with_intent(tracker: Tracker, intent: str) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
+            return str(event.get("text") or "")
+    return ""
+
+
+def send(turn: Turn, dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Utter a turn's responses and return its slot events."""
+    for utterance in turn.utterances:
+        buttons = [{"title": b.title, "payload": b.payload} for b in utterance.buttons]
+        dispatcher.utter_message(response=utterance.response, buttons=buttons or None, **utterance.values)
+    return [
+        SlotSet("procedure", turn.procedure),
+        SlotSet("answer_section", turn.answer_section),
+        SlotSet("pending_question", turn.pending_question),
+        SlotSet("more_section", turn.more_section),
+        SlotSet("shown_passages", [str(p) for p in turn.shown]),
+    ]
+
+
+class ActionAnswer(Action):
+    """Answer a question from the knowledge base, ask which procedure, or show more."""
+
+    def __init__(self, answerer_: Answerer | None = None) -> None:
+        self._answerer = answerer_
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Decide and send this turn's answer."""
+        request = request_from(tracker)
+        turn = (self._answerer or answerer()).respond(request, context_from(tracker))
+        logger.info(
+            "answer intent=%s procedure=%s section=%s scores=%s",
+            request.intent,
+            turn.procedure,
+            turn.answer_section,
+            [round(h.score, 3) for h in turn.passages],
+        )
+        return send(turn, dispatcher)
+
+
+class ActionClarify(Action):
+    """When NLU is unsure: offer the two or three likeliest questions, or say what the bot can do."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Offer "did you mean" choices or the help text."""
+        ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
+        request = request_from(tracker)
+        procedure = request.procedures[-1] if request.procedures else None
+        candidates = [r for r in ranking if r.get("name") in INTENT_SECTIONS]
+        best = candidates[0]["confidence"] if candidates else 0.0
+        close = [
+            r["name"]
+            for r in candidates[:3]
+            if r["confidence"] >= CLARIFY_MIN_CONFIDENCE and best - r["confidence"] <= CLARIFY_MARGIN
+        ]
+        if len(close) >= 2 or (close and best >= 0.3):
+            buttons = [
+                {"title": SECTION_TITLES[INTENT_SECTIONS[name]], "payload": intent_payload(name, procedure)}
+                for name in close
+            ]
+            buttons.append({"title": "Something else", "payload": "/out_of_scope"})
+            dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return [SlotSet("answer_section", None), SlotSet("pending_question", None)]

@@ -1,0 +1,226 @@
+"""What the bot says to a question: the dialogue logic, free of Rasa and of models.
+
+:class:`Answerer` takes what NLU understood of a turn and what the
+conversation already knows, asks a :class:`Retriever` for passages, and
+returns a :class:`Turn`: the responses to send and the slots to set. Actions
+(:mod:`actions.actions`) only translate between this and Rasa.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from knowledge.index import Hit
+from knowledge.intents import INTENT_SECTIONS
+from knowledge.model import Passage
+from knowledge.sections import SECTION_TITLES
+
+#: At most this many passages in one answer; the rest is offered as a follow-up.
+MAX_PASSAGES = 3
+#: Passages this close to the best one are part of the answer too.
+SCORE_MARGIN = 0.08
+#: Sections this short are given whole.
+WHOLE_SECTION = 2
+#: What a patient is offered after a procedure is chosen without a question.
+SUGGESTED_INTENTS = ("ask_preparation", "ask_duration", "ask_patient_experience", "ask_recovery", "ask_risks")
+SUGGESTION_TITLES = {
+    "ask_preparation": "How do I prepare?",
+    "ask_duration": "How long does it take?",
+    "ask_patient_experience": "Does it hurt?",
+    "ask_recovery": "What about afterwards?",
+    "ask_risks": "What are the risks?",
+}
+
+
+class Retriever(Protocol):
+    """Read access to the knowledge base, as the dialogue needs it."""
+
+    def procedures(self) -> Sequence[tuple[str, str]]:
+        """Every procedure's CPT code and the name patients know, in a stable order."""
+        ...
+
+    def procedure_name(self, cpt: str) -> str | None:
+        """The name patients know for a code, or ``None`` if there is no such page."""
+        ...
+
+    def section(self, cpt: str, section: str) -> tuple[Passage, ...]:
+        """Every passage of a section, in page order."""
+        ...
+
+    def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
+        """The section's passages ranked by similarity to the question, best first."""
+        ...
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the patient can tap (or, by SMS, answer with its number)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One response of ``bot/domain.yml``, with its fill-in values and buttons."""
+
+    response: str
+    values: dict[str, str] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation knows before this turn (from the tracker's slots)."""
+
+    procedure: str | None = None
+    pending_question: str | None = None
+    pending_text: str = ""
+    more_section: str | None = None
+    shown: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    """What NLU understood of this turn."""
+
+    intent: str
+    text: str
+    procedures: tuple[str, ...] = ()
+    ambiguous: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the bot does in a turn: responses, and the slots' values afterwards."""
+
+    utterances: tuple[Utterance, ...]
+    procedure: str | None
+    answer_section: str | None = None
+    pending_question: str | None = None
+    more_section: str | None = None
+    shown: tuple[int, ...] = ()
+    passages: tuple[Hit, ...] = ()
+
+
+def intent_payload(intent: str, procedure: str | None = None) -> str:
+    """A button payload that triggers an intent, optionally naming a procedure."""
+    if procedure is None:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps({"procedure": procedure})
+
+
+class Answerer:
+    """Decides each turn of a question-answering conversation."""
+
+    def __init__(self, retriever: Retriever, passage_threshold: float = 0.0) -> None:
+        self._kb = retriever
+        self._passage_threshold = passage_threshold
+
+    def respond(self, request: Request, context: Context) -> Turn:
+        """The bot's turn for a request in a context."""
+        named = [code for code in request.procedures if self._kb.procedure_name(code)]
+        procedure = named[-1] if named else context.procedure
+        if request.intent in INTENT_SECTIONS:
+            if not named and request.ambiguous:
+                return self._ask_which(request.ambiguous[-1], request.intent, context.procedure)
+            if procedure is None:
+                return self._ask_which(tuple(code for code, _ in self._kb.procedures()), request.intent, None)
+            return self.answer(procedure, INTENT_SECTIONS[request.intent], request.text)
+        if request.intent == "inform_procedure":
+            if not named:
+                choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
+                return self._ask_which(choices, context.pending_question, context.procedure)
+            if context.pending_question in INTENT_SECTIONS:
+                return self.answer(procedure or named[-1], INTENT_SECTIONS[context.pending_question], context.pending_text)
+            return self._introduce(named[-1])
+        if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
+            return self._more(context.procedure, context.more_section, context.shown)
+        return Turn((Utterance("utter_anything_else"),), procedure)
+
+    def answer(self, procedure: str, section: str, question: str) -> Turn:
+        """Answer from one section of a procedure's page with its best-matching passages."""
+        name = self._kb.procedure_name(procedure) or procedure
+        passages = self._kb.section(procedure, section)
+        if not passages:
+            values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
+            return Turn((Utterance("utter_no_section_info", values),), procedure)
+        hits = self._kb.rank(question, procedure, section) if question else []
+        if hits and hits[0].score < self._passage_threshold:
+            values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
+            return Turn((Utterance("utter_not_sure", values),), procedure)
+        chosen = self._choose(passages, hits)
+        return self._reply(procedure, section, chosen, passages, hits)
+
+    def _choose(self, passages: tuple[Passage, ...], hits: list[Hit]) -> list[Passage]:
+        if len(passages) <= WHOLE_SECTION or not hits:
+            return list(passages)
+        best = hits[0].score
+        chosen = [h.passage for h in hits[:MAX_PASSAGES] if h.score >= best - SCORE_MARGIN]
+        return sorted(chosen, key=lambda p: p.position)
+
+    def _reply(
+        self,
+        procedure: str,
+        section: str,
+        chosen: Sequence[Passage],
+        passages: Sequence[Passage],
+        hits: Sequence[Hit],
+        already_shown: tuple[int, ...] = (),
+    ) -> Turn:
+        shown = tuple(sorted({*already_shown, *(p.position for p in chosen)}))
+        remaining = len(passages) - len(shown)
+        name = self._kb.procedure_name(procedure) or procedure
+        values = {
+            "procedure_name": name,
+            "section_title": SECTION_TITLES[section],
+            "answer": format_passages(chosen),
+        }
+        if remaining > 0:
+            utterance = Utterance("utter_answer_with_more", values, (Button("Tell me more", "/ask_more"),))
+        else:
+            utterance = Utterance("utter_answer", values)
+        chosen_ids = {p.position for p in chosen}
+        return Turn(
+            (utterance,),
+            procedure,
+            answer_section=section,
+            more_section=section if remaining > 0 else None,
+            shown=shown if remaining > 0 else (),
+            passages=tuple(h for h in hits if h.passage.position in chosen_ids),
+        )
+
+    def _more(self, procedure: str, section: str, shown: tuple[int, ...]) -> Turn:
+        passages = self._kb.section(procedure, section)
+        rest = [p for p in passages if p.position not in shown]
+        if not rest:
+            return Turn((Utterance("utter_anything_else"),), procedure)
+        return self._reply(procedure, section, rest, passages, [], already_shown=shown)
+
+    def _ask_which(self, choices: Sequence[str], question: str | None, procedure: str | None) -> Turn:
+        buttons = tuple(
+            Button(self._kb.procedure_name(code) or code, intent_payload("inform_procedure", code)) for code in choices
+        )
+        response = "utter_ask_which_of" if len(choices) < len(self._kb.procedures()) else "utter_ask_which_procedure"
+        return Turn((Utterance(response, {}, buttons),), procedure, pending_question=question)
+
+    def _introduce(self, procedure: str) -> Turn:
+        """A procedure named without a question: what it is, and what to ask next."""
+        buttons = tuple(Button(SUGGESTION_TITLES[i], intent_payload(i)) for i in SUGGESTED_INTENTS)
+        name = self._kb.procedure_name(procedure) or procedure
+        passages = self._kb.section(procedure, "summary")
+        if not passages:
+            return Turn((Utterance("utter_what_else", {"procedure_name": name}, buttons),), procedure)
+        values = {"procedure_name": name, "answer": format_passages(passages)}
+        return Turn((Utterance("utter_introduce", values, buttons),), procedure, answer_section="summary")
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """Passages as plain text: paragraphs as they are, bullets and steps as "- " lines."""
+    lines = []
+    for passage in passages:
+        lines.append(passage.text if passage.kind == "paragraph" else f"- {passage.text}")
+    return "\n".join(lines)

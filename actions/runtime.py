@@ -1,0 +1,41 @@
+"""The process-wide knowledge service and answerer, built once, on first use."""
+
+from __future__ import annotations
+
+import threading
+
+from actions.answering import Answerer
+from actions.knowledge_service import KnowledgeService
+from bot.settings import settings
+from knowledge.embedder import SentenceTransformerEmbedder
+
+_lock = threading.Lock()
+_service: KnowledgeService | None = None
+_answerer: Answerer | None = None
+
+
+def service() -> KnowledgeService:
+    """The knowledge service: pages loaded, index up to date, model loaded."""
+    global _service
+    with _lock:
+        if _service is None:
+            config = settings()
+            _service = KnowledgeService(config.knowledge_dir, config.index_dir, SentenceTransformerEmbedder())
+        return _service
+
+
+def answerer() -> Answerer:
+    """The answerer over the knowledge service."""
+    global _answerer
+    if _answerer is None:
+        _answerer = Answerer(service(), passage_threshold=settings().passage_threshold)
+    return _answerer
+
+
+def warm_up() -> None:
+    """Build everything and embed one question, so the first patient does not wait."""
+    svc = service()
+    first = svc.procedures()[0][0] if svc.procedures() else None
+    if first:
+        svc.rank("how long does it take", first, "duration")
+    answerer()

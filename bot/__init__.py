@@ -1,0 +1,1 @@
+"""The Rasa side of the assistant: settings, NLU components, NLG and channels."""

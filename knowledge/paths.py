@@ -1,0 +1,12 @@
+"""Where the knowledge base's files live, relative to the repository root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES_DIR = ROOT / "knowledge" / "pages"
+LOOKUP_FILE = ROOT / "data" / "nlu" / "lookups" / "procedures.yml"
+BUILD_DIR = ROOT / "build"
+SPACY_PIPELINE_DIR = BUILD_DIR / "spacy_pipeline"
+INDEX_DIR = BUILD_DIR / "index"

@@ -1,0 +1,193 @@
+"""The bot's three servers as child processes: start, wait until ready, stop.
+
+Shared by ``make run`` (scripts/serve.py), the conversation tests and the
+benchmark, so that all of them run the very same commands.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServerError(RuntimeError):
+    """A server did not start, or stopped."""
+
+
+@dataclass
+class Server:
+    """One child process and the URL that answers 200 when it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+
+def server_env(config: Settings) -> dict[str, str]:
+    """The environment of every child: the parent's, plus the settings that tie them together."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "RASA_PORT": str(config.rasa_port),
+            "ACTION_PORT": str(config.action_port),
+            "WEB_PORT": str(config.web_port),
+            "ACTION_SERVER_URL": config.action_server_url,
+            "BOT_API_TOKEN": config.bot_api_token,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class BotServers:
+    """The action server, the Rasa server and the website."""
+
+    def __init__(
+        self,
+        rasa_venv: Path,
+        actions_venv: Path,
+        config: Settings,
+        model: Path = Path("models/current.tar.gz"),
+        echo: bool = False,
+        log_dir: Path | None = None,
+        web: bool = True,
+    ) -> None:
+        self.config = config
+        self._echo = echo
+        self._log_dir = log_dir
+        self._env = server_env(config)
+        host = config.bind_host
+        rasa = [
+            str(rasa_venv / "bin" / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--enable-api",
+            "--auth-token",
+            config.bot_api_token,
+            "--endpoints",
+            "bot/endpoints.yml",
+            "--credentials",
+            "bot/credentials.yml",
+            "--interface",
+            host,
+            "--port",
+            str(config.rasa_port),
+            "--cors",
+            *config.allowed_origins,
+        ]
+        self.servers = [
+            Server(
+                "actions",
+                [str(actions_venv / "bin" / "python"), "-m", "actions.server"],
+                f"http://127.0.0.1:{config.action_port}/health",
+            ),
+            Server("rasa", rasa, f"http://127.0.0.1:{config.rasa_port}/"),
+        ]
+        if web:
+            self.servers.append(
+                Server(
+                    "web",
+                    [str(actions_venv / "bin" / "python"), "scripts/web.py"],
+                    f"http://127.0.0.1:{config.web_port}/",
+                )
+            )
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Start every server (the action server first) and wait until all are ready."""
+        for server in self.servers:
+            self._spawn(server)
+        deadline = time.monotonic() + timeout
+        for server in self.servers:
+            self._wait_ready(server, deadline)
+
+    def _spawn(self, server: Server) -> None:
+        stdout: int | IO[bytes]
+        if self._echo:
+            stdout = subprocess.PIPE
+        elif self._log_dir is not None:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            server.log_path = self._log_dir / f"{server.name}.log"
+            stdout = server.log_path.open("ab")
+        else:
+            stdout = subprocess.DEVNULL
+        server.process = subprocess.Popen(
+            server.command, cwd=ROOT, env=self._env, stdout=stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        if self._echo and server.process.stdout is not None:
+            thread = threading.Thread(target=_prefix, args=(server.name, server.process.stdout), daemon=True)
+            thread.start()
+            server._threads.append(thread)
+
+    def _wait_ready(self, server: Server, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if server.process is not None and server.process.poll() is not None:
+                raise ServerError(f"{server.name} exited with code {server.process.returncode} while starting")
+            try:
+                with urllib.request.urlopen(server.ready_url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        raise ServerError(f"{server.name} was not ready at {server.ready_url} in time")
+
+    def wait(self) -> None:
+        """Block until any server exits."""
+        while all(s.process is not None and s.process.poll() is None for s in self.servers):
+            time.sleep(0.5)
+
+    def stop(self, only: str | None = None) -> None:
+        """Stop the servers (or the one named), politely first."""
+        targets = [s for s in self.servers if only is None or s.name == only]
+        for server in reversed(targets):
+            if server.process is not None and server.process.poll() is None:
+                server.process.terminate()
+        for server in reversed(targets):
+            if server.process is None:
+                continue
+            try:
+                server.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
+
+    def restart(self, name: str, timeout: float = 300.0) -> None:
+        """Stop one server and start it again."""
+        server = next(s for s in self.servers if s.name == name)
+        self.stop(only=name)
+        self._spawn(server)
+        self._wait_ready(server, time.monotonic() + timeout)
+
+    def pid(self, name: str) -> int:
+        """The process id of a server."""
+        server = next(s for s in self.servers if s.name == name)
+        assert server.process is not None
+        return server.process.pid
+
+
+def _prefix(name: str, stream: IO[bytes]) -> None:
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"[{name}] {line.decode(errors='replace')}")
+        sys.stdout.flush()
