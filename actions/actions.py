@@ -27,9 +27,7 @@ def request_from(tracker: Tracker) -> Request:
     message = tracker.latest_message or {}
     entities = message.get("entities") or []
     procedures = tuple(str(e["value"]) for e in entities if e.get("entity") == "procedure")
-    ambiguous = tuple(
-        tuple(str(e["value"]).split("|")) for e in entities if e.get("entity") == "procedure_ambiguous"
-    )
+    ambiguous = tuple(tuple(str(e["value"]).split("|")) for e in entities if e.get("entity") == "procedure_ambiguous")
     intent = (message.get("intent") or {}).get("name") or ""
     return Request(intent=intent, text=message.get("text") or "", procedures=procedures, ambiguous=ambiguous)
 
@@ -44,6 +42,7 @@ def context_from(tracker: Tracker) -> Context:
         pending_text=_last_text_with_intent(tracker, pending) if pending else "",
         more_section=tracker.get_slot("more_section"),
         shown=tuple(int(x) for x in shown),
+        last_question=tracker.get_slot("last_question"),
     )
 
 
@@ -65,6 +64,7 @@ def send(turn: Turn, dispatcher: CollectingDispatcher) -> list[EventType]:
         SlotSet("pending_question", turn.pending_question),
         SlotSet("more_section", turn.more_section),
         SlotSet("shown_passages", [str(p) for p in turn.shown]),
+        SlotSet("last_question", turn.last_question),
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from knowledge.index import Hit
@@ -81,6 +81,7 @@ class Context:
     pending_text: str = ""
     more_section: str | None = None
     shown: tuple[int, ...] = ()
+    last_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Turn:
     more_section: str | None = None
     shown: tuple[int, ...] = ()
     passages: tuple[Hit, ...] = ()
+    last_question: str | None = None
 
 
 def intent_payload(intent: str, procedure: str | None = None) -> str:
@@ -122,6 +124,12 @@ class Answerer:
 
     def respond(self, request: Request, context: Context) -> Turn:
         """The bot's turn for a request in a context."""
+        turn = self._decide(request, context)
+        if turn.last_question is None:
+            turn = replace(turn, last_question=context.last_question)
+        return turn
+
+    def _decide(self, request: Request, context: Context) -> Turn:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         procedure = named[-1] if named else context.procedure
         if request.intent in INTENT_SECTIONS:
@@ -129,13 +137,18 @@ class Answerer:
                 return self._ask_which(request.ambiguous[-1], request.intent, context.procedure)
             if procedure is None:
                 return self._ask_which(tuple(code for code, _ in self._kb.procedures()), request.intent, None)
-            return self.answer(procedure, INTENT_SECTIONS[request.intent], request.text)
+            return replace(
+                self.answer(procedure, INTENT_SECTIONS[request.intent], request.text), last_question=request.intent
+            )
         if request.intent == "inform_procedure":
             if not named:
                 choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
                 return self._ask_which(choices, context.pending_question, context.procedure)
-            if context.pending_question in INTENT_SECTIONS:
-                return self.answer(procedure or named[-1], INTENT_SECTIONS[context.pending_question], context.pending_text)
+            # The question waiting for a procedure, else the last one asked ("and for the MRI?").
+            question = context.pending_question or context.last_question
+            if question in INTENT_SECTIONS:
+                text = context.pending_text if context.pending_question else request.text
+                return replace(self.answer(named[-1], INTENT_SECTIONS[question], text), last_question=question)
             return self._introduce(named[-1])
         if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
             return self._more(context.procedure, context.more_section, context.shown)

@@ -85,4 +85,6 @@ class KnowledgeService:
         """Rank a section's passages against the question (embedded once)."""
         snapshot = self._snapshot
         query = self._embedder.encode([question])
-        return snapshot.index.search(query, procedure=cpt, section=section, top_k=len(snapshot.index.section(cpt, section)))
+        return snapshot.index.search(
+            query, procedure=cpt, section=section, top_k=len(snapshot.index.section(cpt, section))
+        )

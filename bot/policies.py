@@ -10,7 +10,7 @@ never win; Rasa applies the events of every policy's prediction.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.core.constants import DEFAULT_POLICY_PRIORITY, POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -42,7 +42,7 @@ class AnswerSectionResetPolicy(Policy):
     """Clears ``answer_section`` at the start of every turn; predicts nothing."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The lowest priority: it never decides the next action."""
         return {POLICY_PRIORITY: DEFAULT_POLICY_PRIORITY}
 
@@ -54,7 +54,7 @@ class AnswerSectionResetPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Any] = None,
+        rule_only_data: Any | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         """Zero for every action, plus the slot reset in a turn's first prediction."""
@@ -64,5 +64,5 @@ class AnswerSectionResetPolicy(Policy):
         return self._prediction(self._default_predictions(domain), events=events)
 
     @classmethod
-    def _metadata_filename(cls) -> Text:
+    def _metadata_filename(cls) -> str:
         return "answer_section_reset_policy"

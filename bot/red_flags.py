@@ -46,9 +46,7 @@ _ALWAYS: dict[str, str] = {
 
 #: Emergencies when the message says they are happening (not a question about them).
 _SYMPTOMS: dict[str, str] = {
-    "not_breathing": (
-        r"\b(can't breathe|can't catch (my|his|her) breath|gasping)"
-    ),
+    "breathless": r"\b(can't breathe|can't catch (my|his|her) breath|gasping)",
     "airway": (
         r"\b((throat|tongue|lips?|mouth|neck)\b.{0,20}\b(swell\w*|swollen|closing|closed|tight\w*)|"
         r"anaphyla\w*|(swell\w*|swollen) (throat|tongue|lips?)|can't swallow)"
@@ -177,4 +175,7 @@ def _happening(text: str) -> bool:
 def _negated(text: str, start: int) -> bool:
     """Whether the words just before a match deny it ("no chest pain")."""
     before = text[max(0, start - 25) : start]
-    return re.search(r"\b(no|not|never|without|denies|don't have|didn't have|haven't had)\s+(\w+\s+)?$", before) is not None
+    return (
+        re.search(r"\b(no|not|never|without|denies|don't have|didn't have|haven't had)\s+(\w+\s+)?$", before)
+        is not None
+    )

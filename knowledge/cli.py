@@ -44,7 +44,7 @@ def _build(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-        index, stats = build_index(kb, SentenceTransformerEmbedder(), args.index, progress=progress)
+        _, stats = build_index(kb, SentenceTransformerEmbedder(), args.index, progress=progress)
     print(
         f"index: {stats.pages} pages, {stats.passages} passages; embedded {stats.pages_embedded} changed pages "
         f"({stats.passages_embedded} passages) in {stats.seconds:.1f} s -> {args.index}"
@@ -59,7 +59,9 @@ def _search(args: argparse.Namespace) -> int:
     kb = load_knowledge(args.pages)
     embedder = SentenceTransformerEmbedder()
     index = load_index(kb, args.index, embedder.model_id)
-    hits = index.search(embedder.encode([args.question]), procedure=args.procedure, section=args.section, top_k=args.top)
+    hits = index.search(
+        embedder.encode([args.question]), procedure=args.procedure, section=args.section, top_k=args.top
+    )
     for hit in hits:
         page = kb.get(hit.procedure)
         name = page.short_name if page else hit.procedure

@@ -89,4 +89,4 @@ class HashingEmbedder:
                 matrix[row, bucket % self.dimensions] += 1.0
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return matrix / norms
+        return np.asarray(matrix / norms, dtype=np.float32)

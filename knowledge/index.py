@@ -28,7 +28,7 @@ MANIFEST = "manifest.json"
 EMBEDDINGS = "embeddings.npy"
 
 
-class IndexUnavailable(KnowledgeError):
+class IndexUnavailableError(KnowledgeError):
     """The stored index is missing or unreadable."""
 
 
@@ -63,7 +63,7 @@ class PassageIndex:
 
     def __init__(self, passages: Sequence[Passage], embeddings: Vectors, model_id: str) -> None:
         if len(passages) != len(embeddings):
-            raise IndexUnavailable(f"{len(passages)} passages but {len(embeddings)} embeddings")
+            raise IndexUnavailableError(f"{len(passages)} passages but {len(embeddings)} embeddings")
         self.passages = tuple(passages)
         self.embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
         self.model_id = model_id
@@ -189,19 +189,19 @@ def load_index(kb: KnowledgeBase, folder: Path, model_id: str) -> PassageIndex:
     """Load the stored index of a knowledge base without embedding anything.
 
     Raises:
-        IndexUnavailable: when the index is missing, unreadable, built by another
+        IndexUnavailableError: when the index is missing, unreadable, built by another
             model, or does not match the pages (run the build first).
     """
     stored = _read_stored(folder, model_id)
     if stored is None:
-        raise IndexUnavailable(f"no usable index in {folder}: run `make index`")
+        raise IndexUnavailableError(f"no usable index in {folder}: run `make index`")
     pages_meta, embeddings = stored
     passages: list[Passage] = []
     rows: list[Vectors] = []
     for page in kb:
         meta = pages_meta.get(page.cpt)
         if meta is None or meta["hash"] != page.content_hash:
-            raise IndexUnavailable(f"the index in {folder} is stale for {page.source.name}: run `make index`")
+            raise IndexUnavailableError(f"the index in {folder} is stale for {page.source.name}: run `make index`")
         passages.extend(page.passages)
         rows.append(embeddings[meta["start"] : meta["end"]])
     rows = [r for r in rows if len(r)]
@@ -219,10 +219,12 @@ def _read_stored(folder: Path, model_id: str) -> tuple[dict[str, dict[str, Any]]
             return None
         embeddings = np.load(folder / EMBEDDINGS, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise IndexUnavailable(f"the index in {folder} is unreadable ({exc}): delete it and run `make index`") from exc
+        raise IndexUnavailableError(
+            f"the index in {folder} is unreadable ({exc}): delete it and run `make index`"
+        ) from exc
     pages: dict[str, dict[str, Any]] = manifest["pages"]
     if any(meta["end"] > len(embeddings) for meta in pages.values()):
-        raise IndexUnavailable(f"the index in {folder} is corrupt: delete it and run `make index`")
+        raise IndexUnavailableError(f"the index in {folder} is corrupt: delete it and run `make index`")
     return pages, embeddings
 
 

@@ -99,5 +99,3 @@ def load_knowledge(folder: Path) -> KnowledgeBase:
     if errors:
         raise PageError(errors)
     return kb
-
-

@@ -7,6 +7,12 @@ from collections.abc import Iterable
 
 _PARENTHESIS_RE = re.compile(r"\s*\(([^)]*)\)")
 _SPACE_RE = re.compile(r"\s+")
+#: Qualifiers patients leave out: "MRI of the brain without contrast" is "MRI of the brain".
+_QUALIFIERS_RE = re.compile(
+    r",?\s*\b(without contrast|with contrast|without dye|with dye|diagnostic|complete|two views|screening)\b,?",
+)
+#: "MRI of the brain" is also "brain MRI", "MRI brain" and "MRI of my brain".
+_OF_THE_RE = re.compile(r"^(?P<what>[\w/-]+(?: [\w/-]+)?) of the (?P<where>[\w-]+)$")
 #: Parenthesised remarks that are not part of a name, e.g. "(e.g., Particulate)".
 _REMARK_RE = re.compile(r"^(e\.?g\.?|eg|i\.?e\.?|ie)\b", re.IGNORECASE)
 
@@ -35,6 +41,15 @@ def name_variants(name: str) -> set[str]:
             forms.add(f"{inner} {rest}".strip())
             if len(inner) >= 3 and not rest:
                 forms.add(inner)
+    for form in list(forms):
+        plain = _SPACE_RE.sub(" ", _QUALIFIERS_RE.sub(" ", form)).strip(" ,")
+        if plain and plain != form and len(plain) >= 3:
+            forms.add(plain)
+    for form in list(forms):
+        match = _OF_THE_RE.match(form)
+        if match:
+            what, where = match.group("what"), match.group("where")
+            forms |= {f"{where} {what}", f"{what} {where}", f"{what} of my {where}"}
     variants: set[str] = set()
     for form in forms:
         form = _SPACE_RE.sub(" ", form).strip(" ,")

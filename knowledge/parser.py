@@ -112,45 +112,45 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
 
     for index in range(body_start, len(lines)):
         number = index + 1
-        line = lines[index].strip()
-        if not line:
+        stripped = lines[index].strip()
+        if not stripped:
             flush_paragraph()
             continue
-        key = _heading(line)
+        key = _heading(stripped)
         if key is not None:
             flush_paragraph()
             if key == NAME_HEADING_KEY:
                 current = key
             elif key in SECTION_KEYS:
                 if key in heading_lines:
-                    problem(number, f"duplicate heading {line!r} (first at line {heading_lines[key]})")
+                    problem(number, f"duplicate heading {stripped!r} (first at stripped {heading_lines[key]})")
                     current = None
                     continue
                 heading_lines[key] = number
                 sections[key] = []
                 current = key
             else:
-                problem(number, f"unknown heading {line!r}; known headings: {_known_headings()}")
+                problem(number, f"unknown heading {stripped!r}; known headings: {_known_headings()}")
                 current = None
             continue
         if current is None and not heading_lines:
             # Preamble: chrome, descriptor, code type.
-            if line.lower() in CHROME_LINES or CODE_TYPE_RE.match(line):
+            if stripped.lower() in CHROME_LINES or CODE_TYPE_RE.match(stripped):
                 continue
             if not descriptor:
-                descriptor = line
+                descriptor = stripped.lstrip("#").strip()
                 continue
             if _looks_like_heading(lines, index):
-                problem(number, f"unknown heading {line!r}; known headings: {_known_headings()}")
+                problem(number, f"unknown heading {stripped!r}; known headings: {_known_headings()}")
             continue
         if current == NAME_HEADING_KEY:
             if not name:
-                name, aliases = _name_and_aliases(line)
+                name, aliases = _name_and_aliases(stripped)
             continue
         if current is None:
             continue  # content under a rejected heading: already reported
         if _looks_like_heading(lines, index):
-            problem(number, f"unknown heading {line!r}; known headings: {_known_headings()}")
+            problem(number, f"unknown heading {stripped!r}; known headings: {_known_headings()}")
             flush_paragraph()
             current = None
             continue
@@ -162,7 +162,7 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
             continue
         if not paragraph:
             paragraph_line = number
-        paragraph.append(line)
+        paragraph.append(stripped)
     flush_paragraph()
 
     if not name:
@@ -259,9 +259,12 @@ def _heading(line: str) -> str | None:
     """The key of a heading line, or ``None`` when the line is not a known heading.
 
     Markdown headings (``## X``) are always headings, known or not; their
-    unknown keys are returned so that the caller can report them.
+    unknown keys are returned so that the caller can report them. A level-one
+    ``# Title`` is the page's title, not a section.
     """
-    markdown = line.startswith("#")
+    if line.startswith("# "):
+        return None
+    markdown = line.startswith("##")
     stripped = line.lstrip("#").strip().rstrip(":").strip()
     key = heading_key(stripped)
     if key in SECTION_KEYS or key == NAME_HEADING_KEY:

@@ -1,0 +1,1 @@
+"""Developer and operator scripts: serving, shell, evaluation, benchmark."""

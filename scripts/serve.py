@@ -15,8 +15,8 @@ from types import FrameType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import settings  # noqa: E402
-from scripts.processes import BotServers  # noqa: E402
+from bot.settings import settings
+from scripts.processes import BotServers
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ codes ("78452|93015"), so that the bot can ask which one is meant.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rapidfuzz import fuzz, process
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,6 +28,10 @@ from rasa.shared.nlu.training_data.message import Message
 ENTITY = "procedure"
 AMBIGUOUS_ENTITY = "procedure_ambiguous"
 _SPACES = re.compile(r"\s+")
+
+
+def _overlaps(first: Dict[str, Any], second: Dict[str, Any]) -> bool:
+    return bool(first["start"] < second["end"] and second["start"] < first["end"])
 
 
 def normalise(text: str) -> str:
@@ -49,22 +53,22 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         return [SpacyNLP]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Fuzzy matching: the least rapidfuzz ratio and the shortest name it applies to."""
         return {"fuzzy_threshold": 88, "fuzzy_min_length": 6}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
-        self._codes: Optional[Dict[str, str]] = None
+        self._codes: Dict[str, str] | None = None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ProcedureExtractor":
+    ) -> ProcedureExtractor:
         """Create the component (nothing to train)."""
         return cls(config)
 
@@ -83,7 +87,12 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
             if not text:
                 continue
             doc = message.get(SPACY_DOCS[TEXT]) or model.model(text.lower())
-            found = self._exact(doc, names) + self._fuzzy(doc, names)
+            found = self._exact(doc, names)
+            fuzzy = self._fuzzy(doc, names, found)
+            if fuzzy is not None:
+                # A specific misspelt name ("nucleur stress test") beats the shared
+                # name inside it ("stress test").
+                found = [e for e in found if not _overlaps(e, fuzzy)] + [fuzzy]
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages
 
@@ -93,31 +102,36 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
             if ent.label_ != "PROCEDURE":
                 continue
             name = normalise(ent.text)
-            entities.append(self._entity(name if name in names else ent.ent_id_, ent.ent_id_, ent.start_char, ent.end_char, 1.0))
+            value = name if name in names else ent.ent_id_
+            entities.append(self._entity(value, ent.ent_id_, ent.start_char, ent.end_char, 1.0))
         return entities
 
-    def _fuzzy(self, doc: Any, names: Dict[str, str]) -> List[Dict[str, Any]]:
-        """Misspelt names: the best close match among word n-grams not already matched."""
-        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+    def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+        """The best close match for a misspelt name among word n-grams.
+
+        N-grams may not overlap a name already matched exactly, except a shared
+        (ambiguous) one, which a longer specific name may replace.
+        """
+        exact = [e for e in found if e["entity"] == ENTITY]
         long_names = [n for n in names if len(n) >= self._config["fuzzy_min_length"] and not n.isdigit()]
         best: Optional[tuple[float, int, int, str]] = None
-        for size in (3, 2, 1):
+        for size in (4, 3, 2, 1):
             for start in range(0, len(doc) - size + 1):
-                if any(i in taken for i in range(start, start + size)):
-                    continue
                 span = doc[start : start + size]
+                if any(e["start"] < span.end_char and span.start_char < e["end"] for e in exact):
+                    continue
                 candidate = normalise(span.text)
-                if len(candidate) < self._config["fuzzy_min_length"]:
+                if len(candidate) < self._config["fuzzy_min_length"] or candidate in names:
                     continue
                 match = process.extractOne(
                     candidate, long_names, scorer=fuzz.ratio, score_cutoff=self._config["fuzzy_threshold"]
                 )
-                if match and (best is None or match[1] > best[0]):
+                if match and "|" not in names[match[0]] and (best is None or match[1] > best[0]):
                     best = (float(match[1]), span.start_char, span.end_char, str(match[0]))
         if best is None:
-            return []
+            return None
         score, start_char, end_char, name = best
-        return [self._entity(name, names[name], start_char, end_char, score / 100.0)]
+        return self._entity(name, names[name], start_char, end_char, score / 100.0)
 
     @staticmethod
     def _entity(value: str, codes: str, start: int, end: int, confidence: float) -> Dict[str, Any]:

@@ -10,7 +10,7 @@ way to ``nlu_fallback`` so that ordinary questions are not treated as 911 calls.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,22 +30,22 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     """Overrides the intent with ``emergency`` when a message describes one."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The emergency intent's name, and the classifier confidence it needs on its own."""
-        return {"intent": "emergency", "classifier_threshold": 0.7}
+        return {"intent": "emergency", "classifier_threshold": 0.9}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._intent = config["intent"]
         self._threshold = float(config["classifier_threshold"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "RedFlagClassifier":
+    ) -> RedFlagClassifier:
         """Create the component (nothing to train)."""
         return cls(config)
 
@@ -61,7 +61,10 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                 message.set(RED_FLAG_KEY, flag.kind, add_to_output=True)
                 continue
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) == self._intent and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < self._threshold:
+            if (
+                intent.get(INTENT_NAME_KEY) == self._intent
+                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < self._threshold
+            ):
                 # Unsure and no red flag: neither an emergency nor a confident answer.
                 fallback = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: self._threshold}
                 message.set(INTENT, fallback, add_to_output=True)

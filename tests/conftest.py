@@ -1,0 +1,20 @@
+"""Shared fixtures: the repository's paths and a knowledge service on a fake embedder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PAGES = ROOT / "knowledge" / "pages"
+SEED = PAGES / "78580-pulmonary-perfusion-imaging.txt"
+
+
+@pytest.fixture(scope="session")
+def pages_dir() -> Path:
+    return PAGES

@@ -1,0 +1,133 @@
+"""The project's own Rasa components, run in the Rasa runtime (Python 3.10) without a server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import spacy
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.procedure_extractor import ProcedureExtractor
+from bot.components.red_flags import RedFlagClassifier
+from bot.nlg import ClinicNaturalLanguageGenerator, first_reply_of_session
+from bot.policies import first_prediction_of_turn
+from bot.spacy_pipeline import build
+from knowledge.loader import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def spacy_model(tmp_path_factory: pytest.TempPathFactory) -> SpacyModel:
+    out = tmp_path_factory.mktemp("spacy") / "pipeline"
+    build(load_knowledge(ROOT / "knowledge" / "pages"), out)
+    return SpacyModel(model=spacy.load(out), model_name=str(out))
+
+
+def entities(model: SpacyModel, text: str) -> List[Dict[str, Any]]:
+    extractor = ProcedureExtractor(ProcedureExtractor.get_default_config())
+    message = Message(data={"text": text})
+    extractor.process([message], model)
+    return list(message.get("entities", []))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("how long does a lung perfusion scan take?", "lung perfusion scan"),
+        ("is the V/Q Scan painful", "v/q scan"),
+        ("prep for cpt 45378", "45378"),
+        ("what do i do before my colonscopy", "colonoscopy"),  # misspelt
+        ("risks of a myocardial perfusion scan", "myocardial perfusion scan"),  # longest name wins
+    ],
+)
+def test_procedure_names_are_found(spacy_model: SpacyModel, text: str, value: str) -> None:
+    found = entities(spacy_model, text)
+    assert [(e["entity"], e["value"]) for e in found] == [("procedure", value)]
+    assert found[0]["extractor"] == "ProcedureExtractor"
+
+
+def test_shared_name_is_ambiguous(spacy_model: SpacyModel) -> None:
+    found = entities(spacy_model, "my stress test is tomorrow")
+    assert [(e["entity"], e["value"]) for e in found] == [("procedure_ambiguous", "78452|93015")]
+
+
+def test_no_procedure_no_entity(spacy_model: SpacyModel) -> None:
+    assert entities(spacy_model, "how long does it take to drive to the city") == []
+
+
+def classify(text: str, intent: str, confidence: float) -> Message:
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}, {"name": "greet", "confidence": 0.01}],
+        }
+    )
+    RedFlagClassifier(RedFlagClassifier.get_default_config()).process([message])
+    return message
+
+
+def test_red_flag_overrides_any_intent() -> None:
+    message = classify("i can't breathe and my throat is closing", "ask_risks", 0.99)
+    assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "emergency"
+    assert message.get("red_flag") in {"airway", "breathless"}
+
+
+def test_unsure_emergency_prediction_gives_way() -> None:
+    assert classify("is the room cold", "emergency", 0.5).get("intent")["name"] == "nlu_fallback"
+    assert classify("pls come quick he is blue", "emergency", 0.9).get("intent")["name"] == "emergency"
+    assert classify("how long does it take", "ask_duration", 0.9).get("intent")["name"] == "ask_duration"
+
+
+def test_answer_section_reset_happens_in_the_first_prediction_only() -> None:
+    tracker = DialogueStateTracker.from_events(
+        "p",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+            ActionExecuted("action_extract_slots"),
+        ],
+    )
+    assert first_prediction_of_turn(tracker)
+    tracker.update(ActionExecuted("utter_greet"))
+    assert not first_prediction_of_turn(tracker)
+
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+responses:
+  utter_notice:
+  - text: "General information from {clinic_name}. In an emergency, call {emergency_number}."
+  utter_greet:
+  - text: "Hi!"
+  utter_emergency:
+  - text: "Call {emergency_number} now."
+"""
+)
+
+
+def test_first_reply_of_a_session_carries_the_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    fresh = DialogueStateTracker.from_events("p", [SessionStarted(), UserUttered("hi")])
+    first = asyncio.run(nlg.generate("utter_greet", fresh, "rest"))
+    assert first is not None
+    assert first["text"].startswith("General information from Riverside Clinic. In an emergency, call 911.")
+    assert first["text"].endswith("Hi!")
+    emergency = asyncio.run(nlg.generate("utter_emergency", fresh, "rest"))
+    assert emergency is not None and emergency["text"] == "Call 911 now."
+
+    later = DialogueStateTracker.from_events("p", [SessionStarted(), UserUttered("hi"), BotUttered("Hi!")])
+    assert not first_reply_of_session(later)
+    again = asyncio.run(nlg.generate("utter_greet", later, "rest"))
+    assert again is not None and again["text"] == "Hi!"
+    assert SlotSet  # imported for readers: slots fill responses as usual
