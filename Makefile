@@ -41,12 +41,13 @@ INDEX_STAMP := build/index/manifest.json
 MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml') $(SPACY_STAMP) $(wildcard bot/components/*.py bot/policies.py)
 
-.PHONY: help venvs setup nlu spacy index model run shell ask test lint typecheck unit eval bench clean
+.PHONY: help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit eval bench clean
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
 	@echo "make test    lint, type checks and the whole test suite"
 	@echo "make shell   staff shell (rasa shell) against the action server"
+	@echo "make chat    line-by-line chat with the bot, choices numbered (type a number or free text)"
 	@echo "make ask Q='does it hurt' P=78580   what the bot would answer, with scores (needs make run)"
 	@echo "make eval    answer-quality report in reports/    make bench   performance report in reports/"
 
@@ -99,6 +100,9 @@ run: setup
 
 shell: setup
 	$(ACT_PY) scripts/shell.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+
+chat: setup
+	$(ACT_PY) scripts/chat.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 ask: setup
 	@$(ACT_PY) scripts/ask.py "$(Q)" $(if $(P),--procedure $(P))

@@ -9,7 +9,7 @@ not depend on the action server being up. Configured in ``bot/endpoints.yml``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -19,10 +19,9 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.settings import settings
 
-
 NOTICE = "utter_notice"
-#: Responses sent alone, without the first-reply notice.
-WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency"})
+#: Responses sent alone, without the first-reply notice (utter_outreach says it itself).
+WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency", "utter_outreach"})
 
 
 def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
@@ -43,17 +42,17 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     An emergency reply is sent alone.
     """
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self._values = settings().response_values()
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> Dict[str, Any] | None:
         """Render a response with the slots, the clinic's settings and any arguments."""
         values = {**self._values, **kwargs}
         message = await super().generate(utter_action, tracker, output_channel, **values)

@@ -40,8 +40,8 @@ _ALWAYS: dict[str, str] = {
         r"(swallowed|took|ate)\b.{0,25}\b(pills|tablets|bottle)|(drank|swallowed|ate)\b.{0,15}\b(bleach|poison|"
         r"detergent|antifreeze|cleaner))"
     ),
-    "explicit": r"\b(call (an )?ambulance|need an ambulance|send an ambulance|i'm dying|i think i'm dying)\b",
-    "not_breathing": r"\b(not breathing|stopped breathing|choking|turning blue|(lips|face|skin) (are |is )?(turning )?blue)",
+    "explicit": r"\b(call (an )?ambulance|need an ambulance|send an ambulance|i'm dying(?! to)|i think i'm dying)\b",
+    "not_breathing": r"\b(not breathing|stopped breathing|choking|gasping for (air|breath)|turning blue|(lips|face|skin) (are |is )?(turning )?blue)",
 }
 
 #: Emergencies when the message says they are happening (not a question about them).
@@ -55,7 +55,7 @@ _SYMPTOMS: dict[str, str] = {
         r"\b(passed out|passing out|fainted|blacked out|unconscious|unresponsive|not responding|collapsed|"
         r"won't wake up|can't wake (him|her|them|my)|(isn't|is not|not) moving)"
     ),
-    "seizure": r"\b(having (a )?(seizure|fit)s?|seizing|convuls\w*|(had|having|has) a seizure)",
+    "seizure": r"\b(having (a )?(seizure|fit)s?|seizing|convuls\w*|(had|having|has) a (seizure|fit))",
     "stroke": (
         r"\b(face (is )?droop\w*|droop\w* face|slurr\w*( speech| words)?|"
         r"can't (move|feel|lift) (my |his |her )?(arm|leg|left|right|one side)|(arm|leg) is (limp|numb|dead)|"
@@ -64,23 +64,26 @@ _SYMPTOMS: dict[str, str] = {
     ),
     "chest": (
         r"\b(ch?e?st\b.{0,25}\b(pain\w*|hurt\w*|tight\w*|pressure|crushing|heavy|squeez\w*|aches?|aching)|"
-        r"(pain|pressure|tightness|heaviness) in (my |the )?chest|heart attack)"
+        r"(pain|pressure|tightness|heaviness) in (my |the )?chest|heart attack|"
+        r"chest\b.{0,30}\b(elephant|weight on|sitting on|being crushed|in a vice))"
     ),
     "breathing": (
         r"\b((hard|difficult|trouble|struggling|struggle|unable|hardly able) (to )?breath\w*|"
         r"short(ness)? of breath|out of breath|breathless|wheez\w*|can barely breathe)"
     ),
     "bleeding": (
-        r"\b((ble+d\w*|blood)\b.{0,25}\b(won't stop|not stopping|keeps? coming|a lot|heavily|badly|everywhere|"
+        r"\b(can't stop (the )?bleed\w*|spurting|(ble+d\w*|blood)\b.{0,25}\b(won't stop|not stopping|keeps? coming|a lot|heavily|badly|everywhere|"
         r"soak\w*|pouring|gushing|so much|lots|nonstop|through)|(heavy|severe|lots of|a lot of|so much) (bleed\w*|blood)|"
-        r"(vomit\w*|throw\w* up|threw up|cough\w* up|coughed up|spit\w* up|puk\w*|pooping|peeing) blood|"
+        r"(vomit\w*|throw\w* up|threw up|cough\w* up|coughed up|spit\w* up|puk\w*|pooping|peeing)( \w+){0,3} blood|"
+        r"coffee grounds?|"
         r"black (tarry )?(stool|poop)|(stool|poop) is (black|bloody|all blood)|blood in (my )?(stool|poop))"
     ),
     "allergy": r"\b(hives|allergic reaction|rash all over|itching all over|face (is )?swell\w*|swollen face)",
     "severe_pain": (
         r"\b((severe|unbearable|excruciating|worst|terrible|extreme|really bad|horrible|agoni\w*)\b.{0,20}"
         r"\b(pain|headache|belly|stomach|abdom\w*|cramp\w*)|(pain|hurts?)\b.{0,30}\b(unbearable|so bad|really bad|"
-        r"terribl\w*|excruciating)|worst headache)"
+        r"terribl\w*|excruciating)|worst headache|(pain|hurts?)\b.{0,20}\b(10/10|10 out of 10|9/10|9 out of 10)|"
+        r"(belly|stomach|abdomen) is (swollen|hard|rigid|distended))"
     ),
     "neuro": (
         r"\b(confused and|very confused|so confused|(is|seems|getting|acting) confused|confusion|can't (see|think straight)|lost (my )?(vision|sight)|vision (went|is|has gone) (black|blurry|dark)|"
@@ -91,27 +94,34 @@ _SYMPTOMS: dict[str, str] = {
         r"\b(very dizzy|so dizzy|dizzy and|about to faint|going to faint|gonna faint|feel faint|feel like fainting|"
         r"room is spinning|light ?headed)"
     ),
-    "heart": r"\b(heart\b.{0,20}\b(racing|pounding|skipping|fluttering)|racing heart)",
+    "heart": (
+        r"\b(heart\b.{0,20}\b(racing|pounding|skipping|fluttering|stopped|stopping)|racing heart|"
+        r"(heart rate|pulse|watch|monitor)\b.{0,20}\b([2-3]\d|1[5-9]\d|2\d\d) ?(bpm|beats))"
+    ),
     "vomiting": r"\b(can't stop (vomit|throw)\w*|vomiting nonstop)",
     "emergency": r"\b(emergency|hlp|please help|pls help|help pls|call 911|someone call)\b",
 }
 
-#: Words that say it is happening to the patient now.
+#: Words that say it is happening now, strongly enough to outweigh question words.
 _NOW = (
-    r"\b(now|right now|currently|at the moment|just (started|happened)|started|suddenly|sudden|"
-    r"i'm having|i am having|(?<!can )(?<!could )(?<!will )(?<!would )(?<!might )(?<!may )(?<!do )i have|i've got|i've been having|i'm (bleeding|vomiting|coughing|wheezing|"
-    r"confused|so|really|very|covered|short|pooping|in)|"
-    r"(my|his|her) \w+ (is|are|feels|keeps|has|went|hurts|won't)|won't stop|getting worse|help|hlp|what (do|should) i do|"
-    r"minutes? ago|hours? ago|this (morning|evening|afternoon)|tonight)\b|!"
+    r"\b(now|right now|rn|currently|at the moment|just (started|happened|now)|won't stop|getting worse|"
+    r"help|hlp|what (do|should) i do|minutes? ago|hours? ago|since (this|last|yesterday|the)|still (shaking|bleeding|seizing|not))\b|!"
 )
 
-#: Words that make a symptom a question about what could happen, or about the past.
+#: Words that make a symptom a question about what could happen.
 _HYPOTHETICAL = (
-    r"\b(will|would|could|might|may|can(?!')|does|do|is it|is there|are there|what if|if i|if you|in case|"
-    r"normal|expect\w*|possible|chance|risks?|side effects?|cause|causes|happen\w*|should i|worry|worried|"
-    r"meds|medication|still)\b|\?"
+    r"\b(will|would|could|might|may|can(?!')|does|do|is it|is that|is there|are there|what if|if i|if you|"
+    r"if|in case|normal|expect\w*|possible|chance|risks?|side effects?|cause|causes|happen\w*|should i|"
+    r"worry|worried|meds|medication|why)\b|"
+    # A question about a test or procedure, with the symptom as background.
+    r"\b(scan|test|procedure|exam|appointment|prep|mri|ct|x-?ray|ultrasound|scope|surgery|study)\b[^.!]*\?"
 )
-_PAST = r"\b(history of|used to|last (year|month|week)|years? ago|months? ago|in the past|when i was|before\b.{0,20}\bhad)\b"
+#: Words that put a symptom in the past, or make it an old, recurring one.
+_PAST = (
+    r"\b(history of|used to|last (year|month|week)|years? ago|months? ago|in the past|when i was|"
+    r"sometimes|occasionally|on and off|every now and then|died of|passed away|when i (walk|exercise|run|climb)\w*|"
+    r"before\b.{0,20}\bhad)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -167,9 +177,10 @@ def _happening(text: str) -> bool:
     it cause chest pain?") or a past history ("chest pain last year") is not,
     unless the message also says it is happening now ("...and now my chest is tight").
     """
-    if _PAST_RE.search(text) and not re.search(r"\b(now|right now|currently)\b", text):
-        return False
-    return _NOW_RE.search(text) is not None or _HYPOTHETICAL_RE.search(text) is None
+    now = _NOW_RE.search(text) is not None
+    if _PAST_RE.search(text):
+        return now
+    return now or _HYPOTHETICAL_RE.search(text) is None
 
 
 def _negated(text: str, start: int) -> bool:

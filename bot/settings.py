@@ -24,7 +24,7 @@ class Settings:
     clinic_hours: str = "Monday to Friday, 8 am to 5 pm"
     emergency_number: str = "911"
     crisis_line: str = "988"
-    bot_api_token: str = "dev-token-change-me"
+    bot_api_token: str = "dev-token-change-me"  # noqa: S105 (development default; README says to change it)
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8080
@@ -38,10 +38,28 @@ class Settings:
     twilio_number: str = ""
     log_hash_key: str = "dev-log-hash-key"
     max_message_chars: int = 1000
-    #: Below this intent confidence the bot does not answer from the knowledge base.
-    intent_threshold: float = 0.55
-    #: Below this similarity the best passage is not a confident answer.
-    passage_threshold: float = 0.2
+    #: Below this similarity the best passage is not a confident answer. Off (0) by
+    #: default: the intent and the procedure choose the section; similarity only
+    #: ranks its passages (measured: right answers score as low as 0.0).
+    passage_threshold: float = 0.0
+    #: Where Twilio's REST API is (a fake one on loopback in tests).
+    twilio_api_base_url: str = "https://api.twilio.com"
+    #: The public URL Twilio posts to, as configured in Twilio's console; the
+    #: signature covers it. Empty: the URL as the Rasa server received it.
+    twilio_webhook_url: str = ""
+    #: Whether the bot answers STOP / START / HELP itself (off when Twilio's own
+    #: opt-out replies are on for the number).
+    twilio_keyword_replies: bool = True
+    #: SQLite file of the SMS channel: opt-outs, the last choices sent, and the
+    #: numbers behind the hashed sender ids. Survives restarts; keep it private.
+    sms_db: Path = field(default=ROOT / "var" / "sms.sqlite")
+    #: The Rasa server's address as a browser sees it (the widget connects there).
+    public_bot_url: str = ""
+
+    @property
+    def bot_url(self) -> str:
+        """The Rasa server's public address (``PUBLIC_BOT_URL``, else localhost)."""
+        return self.public_bot_url or f"http://localhost:{self.rasa_port}"
 
     def response_values(self) -> dict[str, str]:
         """The values that the bot's own texts may name, e.g. ``{clinic_phone}``."""
@@ -71,6 +89,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         value = env.get(name, "").strip()
         return float(value) if value else default
 
+    def flag(name: str, default: bool) -> bool:
+        value = env.get(name, "").strip().lower()
+        return value in {"1", "true", "yes", "on"} if value else default
+
     action_port = number("ACTION_PORT", defaults.action_port)
     origins = text("ALLOWED_ORIGINS", ",".join(defaults.allowed_origins))
     return Settings(
@@ -93,8 +115,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_number=text("TWILIO_NUMBER", ""),
         log_hash_key=text("LOG_HASH_KEY", defaults.log_hash_key),
         max_message_chars=number("MAX_MESSAGE_CHARS", defaults.max_message_chars),
-        intent_threshold=ratio("INTENT_THRESHOLD", defaults.intent_threshold),
         passage_threshold=ratio("PASSAGE_THRESHOLD", defaults.passage_threshold),
+        twilio_api_base_url=text("TWILIO_API_BASE_URL", defaults.twilio_api_base_url),
+        twilio_webhook_url=text("TWILIO_WEBHOOK_URL", ""),
+        twilio_keyword_replies=flag("TWILIO_KEYWORD_REPLIES", defaults.twilio_keyword_replies),
+        sms_db=Path(text("SMS_DB", str(defaults.sms_db))),
+        public_bot_url=text("PUBLIC_BOT_URL", "").rstrip("/"),
     )
 
 

@@ -46,9 +46,9 @@ def name_variants(name: str) -> set[str]:
         if plain and plain != form and len(plain) >= 3:
             forms.add(plain)
     for form in list(forms):
-        match = _OF_THE_RE.match(form)
-        if match:
-            what, where = match.group("what"), match.group("where")
+        of_the = _OF_THE_RE.match(form)
+        if of_the:
+            what, where = of_the.group("what"), of_the.group("where")
             forms |= {f"{where} {what}", f"{what} {where}", f"{what} of my {where}"}
     variants: set[str] = set()
     for form in forms:

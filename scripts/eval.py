@@ -17,8 +17,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import load_settings  # noqa: E402
-from scripts.evaluation import (  # noqa: E402
+from bot.settings import load_settings
+from scripts.evaluation import (
     Bot,
     Outcome,
     confusion,
@@ -28,7 +28,7 @@ from scripts.evaluation import (  # noqa: E402
     summarise,
     worst_misses,
 )
-from scripts.processes import ROOT, BotServers  # noqa: E402
+from scripts.processes import ROOT, BotServers
 
 REPORTS = ROOT / "reports"
 
@@ -71,7 +71,13 @@ def markdown(summary: dict[str, Any], misses: dict[str, list[dict[str, Any]]], s
             lines.append(f"| heldout {key} | {held[key]['rate']} | {held[key]['n']} |")
     for kind, value in summary.get("declines_by_kind", {}).items():
         lines.append(f"| declines: {kind} | {value['rate']} | {value['n']} |")
-    lines += ["", "## Per section (held-out questions)", "", "| section | precision | recall | support |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Per section (held-out questions)",
+        "",
+        "| section | precision | recall | support |",
+        "|---|---|---|---|",
+    ]
     for key, value in held.get("per_section", {}).items():
         lines.append(f"| {key} | {value['precision']} | {value['recall']} | {value['support']} |")
     lines += ["", "![confusion matrix](confusion.png)", "", "## Worst misses (most confident first)", ""]
@@ -132,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     plot_confusion(results.get("heldout", []), REPORTS / "confusion.png")
     (REPORTS / "eval.md").write_text(markdown(summary, misses, seconds), encoding="utf-8")
     for name, target in summary["targets"].items():
-        print(f"{name:32} {target['measured']!s:8} target {target['target']!s:8} {'met' if target['met'] else 'NOT MET'}")
+        print(
+            f"{name:32} {target['measured']!s:8} target {target['target']!s:8} {'met' if target['met'] else 'NOT MET'}"
+        )
     print(f"reports: {REPORTS / 'eval.md'}, {REPORTS / 'eval.json'}, {REPORTS / 'confusion.png'}")
     return 0
 

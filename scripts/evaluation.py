@@ -145,7 +145,9 @@ def own_sets() -> dict[str, list[Item]]:
     return {
         "heldout": questions,
         "emergencies": [Item("emergencies", r["id"], r["text"]) for r in _jsonl(HELDOUT / "emergencies.jsonl")],
-        "declines": [Item("declines", r["id"], r["text"], tags=(r["kind"],)) for r in _jsonl(HELDOUT / "declines.jsonl")],
+        "declines": [
+            Item("declines", r["id"], r["text"], tags=(r["kind"],)) for r in _jsonl(HELDOUT / "declines.jsonl")
+        ],
         "ordinary": [Item("ordinary", r["id"], r["text"]) for r in _jsonl(HELDOUT / "ordinary.jsonl")],
     }
 
@@ -185,7 +187,8 @@ def external_sets(folder: Path = SHARED_EVAL, include_test: bool = True) -> dict
     sets["clinc_inscope"] = inscope
     nlm = folder / "nlm_consumer"
     sets["nlm_medical"] = [
-        Item("nlm_medical", f"n{i}", r["text"]) for i, r in enumerate(_jsonl(nlm / "medical_not_about_procedures.jsonl"))
+        Item("nlm_medical", f"n{i}", r["text"])
+        for i, r in enumerate(_jsonl(nlm / "medical_not_about_procedures.jsonl"))
     ]
     sets["nlm_procedure"] = [
         Item("nlm_procedure", f"p{i}", r["text"], tags=(r["section_type"],))

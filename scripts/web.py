@@ -5,6 +5,7 @@ Standard library only. ``python scripts/web.py`` (``make run`` starts it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import settings  # noqa: E402
+from bot.settings import settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -21,19 +22,23 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 class Handler(SimpleHTTPRequestHandler):
     """Static files, ``/config.js``, no directory listings, no request logging of query strings."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         """Serve ``/config.js`` from settings, everything else from web/."""
         if self.path.split("?")[0] == "/config.js":
             config = settings()
-            body = "window.CLINIC_BOT = " + json.dumps(
-                {
-                    "socketUrl": f"http://localhost:{config.rasa_port}",
-                    "restUrl": f"http://localhost:{config.rasa_port}/webhooks/rest/webhook",
-                    "clinicName": config.clinic_name,
-                    "clinicPhone": config.clinic_phone,
-                    "emergencyNumber": config.emergency_number,
-                }
-            ) + ";\n"
+            body = (
+                "window.CLINIC_BOT = "
+                + json.dumps(
+                    {
+                        "socketUrl": config.bot_url,
+                        "restUrl": f"{config.bot_url}/webhooks/rest/webhook",
+                        "clinicName": config.clinic_name,
+                        "clinicPhone": config.clinic_phone,
+                        "emergencyNumber": config.emergency_number,
+                    }
+                )
+                + ";\n"
+            )
             data = body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/javascript; charset=utf-8")
@@ -55,7 +60,7 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Log the method and path only (no query strings, no client addresses)."""
         sys.stderr.write(f"web {self.command} {self.path.split('?')[0]} {args[1] if len(args) > 1 else ''}\n")
 
@@ -65,10 +70,8 @@ def main() -> int:
     config = settings()
     server = ThreadingHTTPServer((config.bind_host, config.web_port), partial(Handler, directory=str(WEB_DIR)))
     print(f"website on http://{config.bind_host}:{config.web_port}/", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

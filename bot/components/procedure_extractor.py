@@ -106,7 +106,7 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
             entities.append(self._entity(value, ent.ent_id_, ent.start_char, ent.end_char, 1.0))
         return entities
 
-    def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Dict[str, Any] | None:
         """The best close match for a misspelt name among word n-grams.
 
         N-grams may not overlap a name already matched exactly, except a shared
@@ -114,7 +114,7 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         """
         exact = [e for e in found if e["entity"] == ENTITY]
         long_names = [n for n in names if len(n) >= self._config["fuzzy_min_length"] and not n.isdigit()]
-        best: Optional[tuple[float, int, int, str]] = None
+        best: tuple[float, int, int, str] | None = None
         for size in (4, 3, 2, 1):
             for start in range(0, len(doc) - size + 1):
                 span = doc[start : start + size]

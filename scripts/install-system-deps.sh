@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# System packages the test suite needs (Debian): headless chromium and its
+# driver for the widget's browser test, tmux for terminal tests. Idempotent;
+# CI calls it before `make test`. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(chromium chromium-driver tmux)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages present: ${PACKAGES[*]}"
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
