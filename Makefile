@@ -39,7 +39,9 @@ LOOKUPS := data/nlu/lookups/procedures.yml
 SPACY_STAMP := build/spacy_pipeline/meta.json
 INDEX_STAMP := build/index/manifest.json
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml') $(SPACY_STAMP) $(wildcard bot/components/*.py bot/policies.py)
+# The model does not learn from the spaCy matcher (it is loaded by path when the
+# server starts), so a page edit that changes no name never retrains.
+TRAINING_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py)
 
 .PHONY: help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit eval bench clean
 
@@ -53,21 +55,18 @@ help:
 
 # --- environments ----------------------------------------------------------
 
-$(RASA_VENV)/.installed: requirements/rasa.txt
+# The hash in the folder's name stands for the requirements' content, so the
+# stamp depends on nothing else: a fresh clone's newer file times must not
+# rebuild a good environment. The stamp is written last, so an interrupted
+# build is redone; scripts/build-venv.sh holds a lock so that two builds of the
+# same environment never run at once.
+$(RASA_VENV)/.installed:
 	@echo "==> Rasa runtime (Python 3.10) in $(RASA_VENV): a few minutes the first time"
-	rm -rf $(RASA_VENV)
-	$$(scripts/find-python.sh 3.10) -m venv $(RASA_VENV)
-	$(RASA_PY) -m pip install --quiet --upgrade "pip==24.0"
-	$(RASA_PY) -m pip install --progress-bar on -r requirements/rasa.txt
-	touch $@
+	scripts/build-venv.sh $(RASA_VENV) 3.10 requirements/rasa.txt
 
-$(ACT_VENV)/.installed: requirements/actions.txt requirements/dev.txt
+$(ACT_VENV)/.installed:
 	@echo "==> Action server and tools (Python 3.11) in $(ACT_VENV)"
-	rm -rf $(ACT_VENV)
-	$$(scripts/find-python.sh 3.11) -m venv $(ACT_VENV)
-	$(ACT_PY) -m pip install --quiet --upgrade "pip==24.0"
-	$(ACT_PY) -m pip install --progress-bar on -r requirements/actions.txt -r requirements/dev.txt
-	touch $@
+	scripts/build-venv.sh $(ACT_VENV) 3.11 requirements/actions.txt requirements/dev.txt
 
 venvs: $(RASA_VENV)/.installed $(ACT_VENV)/.installed
 
@@ -82,7 +81,7 @@ $(SPACY_STAMP): $(PAGES) $(KNOWLEDGE_CODE) bot/spacy_pipeline.py | $(RASA_VENV)/
 $(INDEX_STAMP): $(PAGES) $(KNOWLEDGE_CODE) | $(ACT_VENV)/.installed
 	$(ACT_PY) -m knowledge.cli build
 
-$(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed
+$(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed $(SPACY_STAMP)
 	@echo "==> training the assistant (about a minute)"
 	$(RASA) train --domain bot/domain.yml --data data --config config.yml --out models --fixed-model-name current
 	touch $@

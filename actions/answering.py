@@ -9,6 +9,7 @@ returns a :class:`Turn`: the responses to send and the slots to set. Actions
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -18,6 +19,15 @@ from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 from knowledge.sections import SECTION_TITLES
 
+#: A question about the patient's own medicine, dose or condition: a clinician answers it,
+#: not a page ("should I take my 50 mg metoprolol before the test?").
+PERSONAL_MEDICATION = re.compile(
+    r"\b(should|can|do|must|shall)\s+i\b.{0,60}\b(\d+\s?(mg|units?|mcg)|dose|insulin|metformin|eliquis|"
+    r"apixaban|xarelto|rivaroxaban|warfarin|coumadin|plavix|clopidogrel|metoprolol|lisinopril|ozempic|"
+    r"semaglutide|jardiance|prednisone|my (usual|normal|regular|daily) (meds|medicines?|medications?|pills?|dose))\b"
+    r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
+    re.IGNORECASE,
+)
 #: At most this many passages in one answer; the rest is offered as a follow-up.
 MAX_PASSAGES = 3
 #: Passages this close to the best one are part of the answer too.
@@ -131,8 +141,12 @@ class Answerer:
 
     def _decide(self, request: Request, context: Context) -> Turn:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
-        procedure = named[-1] if named else context.procedure
+        # A question is about the procedure it names first ("is 93015 related to
+        # the nuclear stress test?", "a chest x-ray before my knee surgery").
+        procedure = named[0] if named else context.procedure
         if request.intent in INTENT_SECTIONS:
+            if PERSONAL_MEDICATION.search(request.text):
+                return Turn((Utterance("utter_handoff_personal"),), procedure)
             if not named and request.ambiguous:
                 return self._ask_which(request.ambiguous[-1], request.intent, context.procedure)
             if procedure is None:
@@ -162,7 +176,7 @@ class Answerer:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_no_section_info", values),), procedure)
         hits = self._kb.rank(question, procedure, section) if question else []
-        if hits and hits[0].score < self._passage_threshold:
+        if self._passage_threshold > 0 and hits and hits[0].score < self._passage_threshold:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_not_sure", values),), procedure)
         chosen = self._choose(passages, hits)

@@ -3,7 +3,13 @@
 One :class:`KnowledgeService` per process, built lazily by
 :func:`actions.runtime.service` (never at import). It holds an immutable
 :class:`Snapshot` of pages and index; a reload builds a new snapshot and swaps
-it in one assignment, so a request in flight keeps the snapshot it started with.
+it in one assignment. Each turn answers from one :class:`KnowledgeView` of one
+snapshot, so a request in flight never mixes old and new pages.
+
+Live reload: :meth:`KnowledgeService.watch` polls the pages folder; added,
+changed and removed pages are re-indexed (only the changed ones are embedded)
+and swapped in. An invalid page leaves the last good snapshot serving and logs
+every problem with its file and line.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from pathlib import Path
 
 from knowledge.embedder import Embedder
 from knowledge.index import Hit, PassageIndex, build_index
-from knowledge.loader import KnowledgeBase, load_knowledge
-from knowledge.model import Passage
+from knowledge.loader import KnowledgeBase, load_knowledge, page_files
+from knowledge.model import KnowledgeError, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,8 @@ class KnowledgeService:
         self._index_dir = index_dir
         self._embedder = embedder
         self._lock = threading.Lock()
+        # Taken before reading the pages: a change made while they load is seen next time.
+        self._seen = self.fingerprint()
         self._snapshot = self._build()
 
     @property
@@ -68,6 +76,64 @@ class KnowledgeService:
             self._snapshot = self._build()
             return self._snapshot
 
+    def view(self) -> KnowledgeView:
+        """The current snapshot, for one turn."""
+        return KnowledgeView(self._snapshot, self._embedder)
+
+    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        """What the pages folder holds now: names, sizes and modification times."""
+        try:
+            files = page_files(self._pages_dir)
+        except OSError:
+            return ()
+        result = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed while listing
+            result.append((path.name, stat.st_size, stat.st_mtime_ns))
+        return tuple(result)
+
+    def watch(self, interval: float, stop: threading.Event) -> None:
+        """Reload whenever the pages change, until ``stop`` is set (run in a thread)."""
+        while not stop.wait(interval):
+            current = self.fingerprint()
+            if current == self._seen:
+                continue
+            self._seen = current
+            try:
+                self.reload()
+            except KnowledgeError as exc:
+                logger.error("knowledge base not reloaded; the last good pages stay in use:\n%s", exc)
+            except Exception:  # keep serving whatever went wrong
+                logger.exception("knowledge base reload failed; the last good pages stay in use")
+
+    # Retriever methods over the current snapshot (for tools; turns use view()).
+    def procedures(self) -> Sequence[tuple[str, str]]:
+        """Every procedure's code and short name, sorted by name."""
+        return self.view().procedures()
+
+    def procedure_name(self, cpt: str) -> str | None:
+        """The short name of a code's page."""
+        return self.view().procedure_name(cpt)
+
+    def section(self, cpt: str, section: str) -> tuple[Passage, ...]:
+        """A section's passages in page order."""
+        return self.view().section(cpt, section)
+
+    def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
+        """Rank a section's passages against the question."""
+        return self.view().rank(question, cpt, section)
+
+
+class KnowledgeView:
+    """Implements :class:`actions.answering.Retriever` over one snapshot."""
+
+    def __init__(self, snapshot: Snapshot, embedder: Embedder) -> None:
+        self._snapshot = snapshot
+        self._embedder = embedder
+
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""
         return sorted(((p.cpt, p.short_name) for p in self._snapshot.kb), key=lambda item: item[1].lower())
@@ -83,8 +149,6 @@ class KnowledgeService:
 
     def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
         """Rank a section's passages against the question (embedded once)."""
-        snapshot = self._snapshot
+        index = self._snapshot.index
         query = self._embedder.encode([question])
-        return snapshot.index.search(
-            query, procedure=cpt, section=section, top_k=len(snapshot.index.section(cpt, section))
-        )
+        return index.search(query, procedure=cpt, section=section, top_k=len(index.section(cpt, section)))

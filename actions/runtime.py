@@ -11,7 +11,6 @@ from knowledge.embedder import SentenceTransformerEmbedder
 
 _lock = threading.Lock()
 _service: KnowledgeService | None = None
-_answerer: Answerer | None = None
 
 
 def service() -> KnowledgeService:
@@ -25,11 +24,18 @@ def service() -> KnowledgeService:
 
 
 def answerer() -> Answerer:
-    """The answerer over the knowledge service."""
-    global _answerer
-    if _answerer is None:
-        _answerer = Answerer(service(), passage_threshold=settings().passage_threshold)
-    return _answerer
+    """An answerer over the knowledge base as it is now (one per turn: cheap)."""
+    return Answerer(service().view(), passage_threshold=settings().passage_threshold)
+
+
+def start_watching() -> threading.Event:
+    """Reload the knowledge base when its pages change; set the returned event to stop."""
+    stop = threading.Event()
+    interval = settings().knowledge_reload_seconds
+    if interval > 0:
+        thread = threading.Thread(target=service().watch, args=(interval, stop), name="knowledge-reload", daemon=True)
+        thread.start()
+    return stop
 
 
 def warm_up() -> None:

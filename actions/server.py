@@ -32,9 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
 
-    from actions.runtime import warm_up
+    from actions.runtime import start_watching, warm_up
 
     warm_up()
+    start_watching()
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])

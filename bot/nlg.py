@@ -5,6 +5,8 @@ Responses in ``bot/domain.yml`` may name ``{clinic_name}``, ``{clinic_phone}``,
 from the environment (:mod:`bot.settings`), so a clinic changes them without
 retraining. It runs inside the Rasa server: emergency and hand-off messages do
 not depend on the action server being up. Configured in ``bot/endpoints.yml``.
+Loading it also installs :mod:`bot.action_fallback` (the reply when the action
+server is down or slow).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import action_fallback
 from bot.settings import settings
 
 NOTICE = "utter_notice"
@@ -45,6 +48,8 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self._values = settings().response_values()
+        # Loaded once per Rasa server: the place to make custom actions fail politely.
+        action_fallback.install()
 
     async def generate(
         self,

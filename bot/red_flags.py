@@ -37,11 +37,12 @@ _ALWAYS: dict[str, str] = {
     ),
     "overdose": (
         r"\b(overdos\w*|took (way |a whole )?(too many|bottle of|lot of|handful of)\b.{0,20}(pills|tablets|meds)|"
-        r"(swallowed|took|ate)\b.{0,25}\b(pills|tablets|bottle)|(drank|swallowed|ate)\b.{0,15}\b(bleach|poison|"
+        r"(swallowed|took|ate)\b.{0,25}\b(pills|tablets|bottle)|took (double|twice|triple) (my |the )?(dose|insulin|pills|meds)|"
+        r"(drank|swallowed|ate)\b.{0,15}\b(bleach|poison|"
         r"detergent|antifreeze|cleaner))"
     ),
     "explicit": r"\b(call (an )?ambulance|need an ambulance|send an ambulance|i'm dying(?! to)|i think i'm dying)\b",
-    "not_breathing": r"\b(not breathing|stopped breathing|choking|gasping for (air|breath)|turning blue|(lips|face|skin) (are |is )?(turning )?blue)",
+    "not_breathing": r"\b((isn't|is not|not) breathing( right| properly| normally)?|stopped breathing|choking|gasping for (air|breath)|turning blue|(lips|face|skin) (are |is )?(turning )?blue)",
 }
 
 #: Emergencies when the message says they are happening (not a question about them).
@@ -86,7 +87,7 @@ _SYMPTOMS: dict[str, str] = {
         r"(belly|stomach|abdomen) is (swollen|hard|rigid|distended))"
     ),
     "neuro": (
-        r"\b(confused and|very confused|so confused|(is|seems|getting|acting) confused|confusion|can't (see|think straight)|lost (my )?(vision|sight)|vision (went|is|has gone) (black|blurry|dark)|"
+        r"\b(confused and|and confused|very confused|so confused|(is|seems|getting|acting) confused|confusion|can't (see|think straight)|lost (my )?(vision|sight)|vision (went|is|has gone) (black|blurry|dark)|"
         r"sudden(ly)? (blind|weak|numb))"
     ),
     "fever": r"\b(high fever|fever of (10[3-9]|4[0-9])|burning up|fever\b.{0,30}\b(chills|shaking|confus\w*))",
@@ -119,7 +120,7 @@ _HYPOTHETICAL = (
 #: Words that put a symptom in the past, or make it an old, recurring one.
 _PAST = (
     r"\b(history of|used to|last (year|month|week)|years? ago|months? ago|in the past|when i was|"
-    r"sometimes|occasionally|on and off|every now and then|died of|passed away|when i (walk|exercise|run|climb)\w*|"
+    r"sometimes|occasionally|on and off|every now and then|died of|passed away|at night|in my sleep|while (i'm )?asleep|i wake up|and wake up|when i (walk|exercise|run|climb)\w*|"
     r"before\b.{0,20}\bhad)\b"
 )
 

@@ -27,18 +27,23 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
 
 
 def build(kb: KnowledgeBase, out: Path) -> int:
-    """Write the pipeline to ``out``; return the number of patterns."""
+    """Write the pipeline to ``out`` (unless its patterns are unchanged); return the number of patterns."""
+    items = patterns(kb)
+    summary = out / "patterns.summary.json"
+    fingerprint = json.dumps(items, sort_keys=True)
+    if summary.exists() and json.loads(summary.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
+        (out / "meta.json").touch()  # up to date: tell make so
+        return len(items)
     import spacy
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    items = patterns(kb)
     ruler.add_patterns(items)  # type: ignore[attr-defined]
     nlp.meta["name"] = "clinic_procedures"
     nlp.meta["description"] = "Tokenizer and procedure-name matcher generated from knowledge/pages"
     out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    (out / "patterns.summary.json").write_text(json.dumps({"patterns": len(items)}), encoding="utf-8")
+    summary.write_text(json.dumps({"patterns": len(items), "fingerprint": fingerprint}), encoding="utf-8")
     return len(items)
 
 

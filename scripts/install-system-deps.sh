@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (Debian): headless chromium and its
-# driver for the widget's browser test, tmux for terminal tests. Idempotent;
-# CI calls it before `make test`. Needs root (or sudo).
+# driver for the widget's browser test, tmux for terminal tests, PostgreSQL and
+# Redis for the reliability tests (tests/reliability start their own servers on
+# 127.0.0.1 in a temporary folder; the packages' own services are not used).
+# Idempotent; CI calls it before `make test`. Needs root (or sudo).
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver tmux)
+PACKAGES=(chromium chromium-driver tmux postgresql redis-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

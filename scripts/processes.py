@@ -41,8 +41,26 @@ class Server:
 def server_env(config: Settings) -> dict[str, str]:
     """The environment of every child: the parent's, plus the settings that tie them together."""
     env = dict(os.environ)
+    # bot/endpoints.yml names these; Rasa refuses to start when one is unset.
+    lock_store = config.lock_store_parts()
     env.update(
         {
+            "CLINIC_NAME": config.clinic_name,
+            "CLINIC_PHONE": config.clinic_phone,
+            "CLINIC_HOURS": config.clinic_hours,
+            "EMERGENCY_NUMBER": config.emergency_number,
+            "CRISIS_LINE": config.crisis_line,
+            "TRACKER_DB_URL": config.tracker_store_url,
+            "LOCK_STORE_URL": config.lock_store_url,
+            "LOCK_STORE_TYPE": lock_store["type"],
+            "LOCK_STORE_HOST": lock_store["host"],
+            "LOCK_STORE_PORT": lock_store["port"],
+            "LOCK_STORE_DB": lock_store["db"],
+            "LOCK_STORE_PASSWORD": lock_store["password"],
+            "ACTION_TIMEOUT": str(config.action_timeout),
+            "MAX_MESSAGE_CHARS": str(config.max_message_chars),
+            "RATE_LIMIT_MESSAGES": str(config.rate_limit_messages),
+            "RATE_LIMIT_WINDOW": str(config.rate_limit_window),
             "PYTHONPATH": str(ROOT),
             "RASA_PORT": str(config.rasa_port),
             "ACTION_PORT": str(config.action_port),
@@ -59,6 +77,9 @@ def server_env(config: Settings) -> dict[str, str]:
             "TWILIO_KEYWORD_REPLIES": "true" if config.twilio_keyword_replies else "false",
             "SMS_DB": str(config.sms_db),
             "LOG_HASH_KEY": config.log_hash_key,
+            "KNOWLEDGE_DIR": str(config.knowledge_dir),
+            "INDEX_DIR": str(config.index_dir),
+            "KNOWLEDGE_RELOAD_SECONDS": str(config.knowledge_reload_seconds),
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -82,11 +103,17 @@ class BotServers:
         echo: bool = False,
         log_dir: Path | None = None,
         web: bool = True,
+        actions: bool = True,
+        extra_env: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.config = config
         self._echo = echo
         self._log_dir = log_dir
         self._env = server_env(config)
+        # Per server ("actions", "rasa", "web"): variables to try a deployment change (make bench).
+        self._extra_env = extra_env or {}
+        if not config.tracker_db_url:
+            config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         host = config.bind_host
         rasa = [
             str(rasa_venv / "bin" / "rasa"),
@@ -115,6 +142,9 @@ class BotServers:
             ),
             Server("rasa", rasa, f"http://127.0.0.1:{config.rasa_port}/"),
         ]
+        if not actions:
+            # Another BotServers (or machine) runs the action server.
+            self.servers = self.servers[1:]
         if web:
             self.servers.append(
                 Server(
@@ -126,8 +156,16 @@ class BotServers:
 
     def start(self, timeout: float = 300.0) -> None:
         """Start every server (the action server first) and wait until all are ready."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start every server without waiting (several BotServers can then start side by side)."""
         for server in self.servers:
             self._spawn(server)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Wait until every launched server is ready."""
         deadline = time.monotonic() + timeout
         for server in self.servers:
             self._wait_ready(server, deadline)
@@ -143,7 +181,12 @@ class BotServers:
         else:
             stdout = subprocess.DEVNULL
         server.process = subprocess.Popen(
-            server.command, cwd=ROOT, env=self._env, stdout=stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            server.command,
+            cwd=ROOT,
+            env={**self._env, **self._extra_env.get(server.name, {})},
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         if self._echo and server.process.stdout is not None:
             thread = threading.Thread(target=_prefix, args=(server.name, server.process.stdout), daemon=True)
@@ -153,7 +196,9 @@ class BotServers:
     def _wait_ready(self, server: Server, deadline: float) -> None:
         while time.monotonic() < deadline:
             if server.process is not None and server.process.poll() is not None:
-                raise ServerError(f"{server.name} exited with code {server.process.returncode} while starting")
+                raise ServerError(
+                    f"{server.name} exited with code {server.process.returncode} while starting{_log_tail(server)}"
+                )
             try:
                 with urllib.request.urlopen(server.ready_url, timeout=2) as response:
                     if response.status == 200:
@@ -195,6 +240,14 @@ class BotServers:
         server = next(s for s in self.servers if s.name == name)
         assert server.process is not None
         return server.process.pid
+
+
+def _log_tail(server: Server, lines: int = 15) -> str:
+    """The end of a server's log file, to show why it stopped (echoed servers printed theirs)."""
+    if server.log_path is None or not server.log_path.exists():
+        return ""
+    tail = server.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    return f"; the end of {server.log_path}:\n" + "\n".join(tail)
 
 
 def _prefix(name: str, stream: IO[bytes]) -> None:

@@ -1,7 +1,9 @@
 """Start the action server, the Rasa server and the website; stop them all together.
 
 Used by ``make run`` (and by the tests and the benchmark, through
-:mod:`scripts.processes`). Ctrl-C or SIGTERM stops every server.
+:mod:`scripts.processes`). Ctrl-C or SIGTERM stops every server. A missing or
+corrupt model, knowledge page or index stops it before anything starts
+(:mod:`scripts.preflight`), with exit code 2 and a message naming the file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from types import FrameType
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.settings import settings
-from scripts.processes import BotServers
+from scripts.preflight import problems
+from scripts.processes import BotServers, ServerError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=Path("models/current.tar.gz"))
     args = parser.parse_args(argv)
     config = settings()
+    found = problems(config, args.model)
+    if found:
+        print("cannot serve the bot:", *found, sep="\n  ", file=sys.stderr)
+        return 2
     servers = BotServers(args.rasa_venv, args.actions_venv, config, model=args.model, echo=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -46,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         servers.wait()
         print("a server stopped unexpectedly; stopping the others", file=sys.stderr)
+        return 1
+    except ServerError as error:
+        print(f"cannot serve the bot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)

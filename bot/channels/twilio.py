@@ -32,6 +32,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels.guard import clean_message
 from bot.channels.sms import (
     Keyword,
     KeywordTexts,
@@ -218,9 +219,13 @@ class TwilioInput(InputChannel):
             elif opted_out:
                 logger.info("sms from %s ignored: opted out", sender)
             elif body:
-                text = self._with_choice(sender, body)[: self._config.max_message_chars]
+                # Cleaned like the other channels' messages: NUL cannot be stored in PostgreSQL.
+                text = clean_message(self._with_choice(sender, body), self._config.max_message_chars)
                 logger.info("sms from %s: %d characters", sender, len(body))
-                await on_new_message(UserMessage(text, self.get_output_channel(), sender, input_channel=self.name()))
+                if text:
+                    await on_new_message(
+                        UserMessage(text, self.get_output_channel(), sender, input_channel=self.name())
+                    )
             # Replies go out through the REST API; Twilio gets an empty TwiML answer.
             return response.text(EMPTY_TWIML, content_type="text/xml")
 

@@ -8,6 +8,7 @@ Server logs go to build/test-logs/.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -32,11 +33,24 @@ def venv(name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bot_settings() -> Settings:
+def knowledge_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the pages (and their index) that tests may edit while the bot runs."""
+    folder = tmp_path_factory.mktemp("knowledge")
+    shutil.copytree(ROOT / "knowledge" / "pages", folder / "pages")
+    if (ROOT / "build" / "index").exists():
+        shutil.copytree(ROOT / "build" / "index", folder / "index")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bot_settings(knowledge_copy: Path) -> Settings:
     base = load_settings()
     action_port = int(os.environ.get("TEST_ACTION_PORT", "5155"))
     return replace(
         base,
+        knowledge_dir=knowledge_copy / "pages",
+        index_dir=knowledge_copy / "index",
+        knowledge_reload_seconds=1.0,
         rasa_port=int(os.environ.get("TEST_RASA_PORT", "5105")),
         action_port=action_port,
         web_port=int(os.environ.get("TEST_WEB_PORT", "8180")),

@@ -108,3 +108,25 @@ def test_naming_a_new_procedure_repeats_the_last_question_for_it(answerer: Answe
         Context(procedure="45378", last_question=first.last_question),
     )
     assert (turn.procedure, turn.answer_section) == ("70551", "preparation")
+
+
+def test_a_question_naming_two_procedures_is_about_the_first(answerer: Answerer) -> None:
+    turn = answerer.respond(
+        Request("ask_risks", "risks of a chest x-ray before my knee scope", ("71046", "29881")), Context()
+    )
+    assert (turn.procedure, turn.answer_section) == ("71046", "risks_and_complications")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["should i take my 25 mg carvedilol the morning of the echo", "im on apixaban, do i skip it before the egd"],
+)
+def test_questions_about_the_patients_own_medicine_go_to_a_clinician(answerer: Answerer, text: str) -> None:
+    turn = answerer.respond(Request("ask_preparation", text, ("45378",)), Context())
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_handoff_personal"
+
+
+def test_general_medicine_questions_are_still_answered(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_preparation", "should i stop blood thinners before it", ("45378",)), Context())
+    assert turn.answer_section == "preparation"
