@@ -31,7 +31,7 @@ export BOT_API_TOKEN ?= dev-token-change-me
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 export WEB_PORT ?= 8080
-export ACTION_SERVER_URL ?= http://localhost:$(ACTION_PORT)/webhook
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 
 PAGES := $(wildcard knowledge/pages/*.txt knowledge/pages/*.md)
 KNOWLEDGE_CODE := $(wildcard knowledge/*.py)

@@ -19,7 +19,8 @@ def service() -> KnowledgeService:
     with _lock:
         if _service is None:
             config = settings()
-            _service = KnowledgeService(config.knowledge_dir, config.index_dir, SentenceTransformerEmbedder())
+            embedder = SentenceTransformerEmbedder(threads=config.embed_threads)
+            _service = KnowledgeService(config.knowledge_dir, config.index_dir, embedder)
         return _service
 
 

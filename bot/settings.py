@@ -31,7 +31,7 @@ class Settings:
     web_port: int = 8080
     bind_host: str = "127.0.0.1"
     allowed_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
-    action_server_url: str = "http://localhost:5055/webhook"
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
     knowledge_dir: Path = field(default=ROOT / "knowledge" / "pages")
     index_dir: Path = field(default=ROOT / "build" / "index")
     twilio_account_sid: str = ""
@@ -39,6 +39,8 @@ class Settings:
     twilio_number: str = ""
     log_hash_key: str = "dev-log-hash-key"
     max_message_chars: int = 1000
+    #: Torch threads the action server embeds questions with (0: torch's default).
+    embed_threads: int = 1
     #: How often the action server looks for changed pages (seconds; 0: never).
     knowledge_reload_seconds: float = 2.0
     #: Below this similarity the best passage is not a confident answer. Off (0) by
@@ -146,7 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         web_port=number("WEB_PORT", defaults.web_port),
         bind_host=text("BIND_HOST", defaults.bind_host),
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-        action_server_url=text("ACTION_SERVER_URL", f"http://localhost:{action_port}/webhook"),
+        action_server_url=text("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
         knowledge_dir=Path(text("KNOWLEDGE_DIR", str(defaults.knowledge_dir))),
         index_dir=Path(text("INDEX_DIR", str(defaults.index_dir))),
         twilio_account_sid=text("TWILIO_ACCOUNT_SID", ""),
@@ -154,6 +156,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         twilio_number=text("TWILIO_NUMBER", ""),
         log_hash_key=text("LOG_HASH_KEY", defaults.log_hash_key),
         max_message_chars=number("MAX_MESSAGE_CHARS", defaults.max_message_chars),
+        embed_threads=number("EMBED_THREADS", defaults.embed_threads),
         knowledge_reload_seconds=ratio("KNOWLEDGE_RELOAD_SECONDS", defaults.knowledge_reload_seconds),
         passage_threshold=ratio("PASSAGE_THRESHOLD", defaults.passage_threshold),
         twilio_api_base_url=text("TWILIO_API_BASE_URL", defaults.twilio_api_base_url),

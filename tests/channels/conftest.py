@@ -135,7 +135,7 @@ def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFacto
         rasa_port=rasa_port,
         action_port=action_port,
         web_port=web_port,
-        action_server_url=f"http://localhost:{action_port}/webhook",
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
         bot_api_token="test-token",
         allowed_origins=(f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"),
         public_bot_url=f"http://127.0.0.1:{rasa_port}",

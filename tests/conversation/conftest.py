@@ -54,7 +54,7 @@ def bot_settings(knowledge_copy: Path) -> Settings:
         rasa_port=int(os.environ.get("TEST_RASA_PORT", "5105")),
         action_port=action_port,
         web_port=int(os.environ.get("TEST_WEB_PORT", "8180")),
-        action_server_url=f"http://localhost:{action_port}/webhook",
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
         bot_api_token="test-token",
     )
 

@@ -75,3 +75,17 @@ def test_install_wraps_once() -> None:
     wrapped = RemoteAction.run
     install(timeout=5.0)
     assert RemoteAction.run is wrapped
+
+
+def test_the_faster_response_check_still_rejects_bad_responses() -> None:
+    import jsonschema
+    import pytest as _pytest
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.action_fallback import install
+
+    install(timeout=5)
+    action = RemoteAction("action_answer", None)
+    assert action._validate_action_result({"events": [], "responses": [{"text": "hi"}]})
+    with _pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})

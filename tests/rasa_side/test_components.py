@@ -131,3 +131,25 @@ def test_first_reply_of_a_session_carries_the_notice(monkeypatch: pytest.MonkeyP
     again = asyncio.run(nlg.generate("utter_greet", later, "rest"))
     assert again is not None and again["text"] == "Hi!"
     assert SlotSet  # imported for readers: slots fill responses as usual
+
+
+def test_a_new_alias_is_recognised_after_regeneration(tmp_path: Path) -> None:
+    import shutil
+
+    from knowledge.nlu_export import render_lookups
+
+    pages = tmp_path / "pages"
+    shutil.copytree(ROOT / "knowledge" / "pages", pages)
+    seed = next(pages.glob("78580-*.txt"))
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("aliases: lung scan", "aliases: lung blood flow test, lung scan"),
+        encoding="utf-8",
+    )
+    kb = load_knowledge(pages)
+    build(kb, tmp_path / "pipeline")
+    model = SpacyModel(model=spacy.load(tmp_path / "pipeline"), model_name="test")
+    assert [(e["entity"], e["value"]) for e in entities(model, "is the lung blood flow test safe")] == [
+        ("procedure", "lung blood flow test")
+    ]
+    synonyms = render_lookups(kb).split('- synonym: "78580"')[1].split("- synonym:")[0]
+    assert "    - lung blood flow test\n" in synonyms

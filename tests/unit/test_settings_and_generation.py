@@ -34,7 +34,7 @@ def test_environment_overrides_defaults() -> None:
     assert config.clinic_phone == "555-0199"
     assert config.response_values()["emergency_number"] == "112"
     assert config.allowed_origins == ("https://clinic.example", "https://www.clinic.example")
-    assert config.action_server_url == "http://localhost:6055/webhook"
+    assert config.action_server_url == "http://127.0.0.1:6055/webhook"
 
 
 def test_generated_lookups_are_up_to_date() -> None:
