@@ -28,8 +28,15 @@ def request_from(tracker: Tracker) -> Request:
     entities = message.get("entities") or []
     procedures = tuple(str(e["value"]) for e in entities if e.get("entity") == "procedure")
     ambiguous = tuple(tuple(str(e["value"]).split("|")) for e in entities if e.get("entity") == "procedure_ambiguous")
+    related = tuple(
+        (value.split(":")[0], tuple(value.split(":")[1].split(",")))
+        for value in (str(e["value"]) for e in entities if e.get("entity") == "procedure_related")
+        if ":" in value
+    )
     intent = (message.get("intent") or {}).get("name") or ""
-    return Request(intent=intent, text=message.get("text") or "", procedures=procedures, ambiguous=ambiguous)
+    return Request(
+        intent=intent, text=message.get("text") or "", procedures=procedures, ambiguous=ambiguous, related=related
+    )
 
 
 def context_from(tracker: Tracker) -> Context:

@@ -24,7 +24,7 @@ from knowledge.sections import SECTION_TITLES
 PERSONAL_MEDICATION = re.compile(
     r"\b(should|can|do|must|shall)\s+i\b.{0,60}\b(\d+\s?(mg|units?|mcg)|dose|insulin|metformin|eliquis|"
     r"apixaban|xarelto|rivaroxaban|warfarin|coumadin|plavix|clopidogrel|metoprolol|lisinopril|ozempic|"
-    r"semaglutide|jardiance|prednisone|my (usual|normal|regular|daily) (meds|medicines?|medications?|pills?|dose))\b"
+    r"semaglutide|jardiance|prednisone)\b"
     r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
     re.IGNORECASE,
 )
@@ -62,6 +62,10 @@ class Retriever(Protocol):
 
     def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
         """The section's passages ranked by similarity to the question, best first."""
+        ...
+
+    def similar_name(self, cpt: str, code: str) -> str | None:
+        """The name a page's "Similar Codes" gives a related code, if it lists it."""
         ...
 
 
@@ -102,6 +106,8 @@ class Request:
     text: str
     procedures: tuple[str, ...] = ()
     ambiguous: tuple[tuple[str, ...], ...] = ()
+    #: Procedures only a page's Similar Codes names: (code, pages that list it).
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,12 +155,16 @@ class Answerer:
                 return Turn((Utterance("utter_handoff_personal"),), procedure)
             if not named and request.ambiguous:
                 return self._ask_which(request.ambiguous[-1], request.intent, context.procedure)
+            if not named and request.related:
+                return self._offer_related(request.related[0], request.intent, context.procedure)
             if procedure is None:
                 return self._ask_which(tuple(code for code, _ in self._kb.procedures()), request.intent, None)
             return replace(
                 self.answer(procedure, INTENT_SECTIONS[request.intent], request.text), last_question=request.intent
             )
         if request.intent == "inform_procedure":
+            if not named and request.related:
+                return self._offer_related(request.related[0], context.pending_question, context.procedure)
             if not named:
                 choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
                 return self._ask_which(choices, context.pending_question, context.procedure)
@@ -233,6 +243,15 @@ class Answerer:
         )
         response = "utter_ask_which_of" if len(choices) < len(self._kb.procedures()) else "utter_ask_which_procedure"
         return Turn((Utterance(response, {}, buttons),), procedure, pending_question=question)
+
+    def _offer_related(self, related: tuple[str, tuple[str, ...]], question: str | None, procedure: str | None) -> Turn:
+        """A procedure we have no page for, but that pages list as similar: offer those pages."""
+        code, pages = related
+        pages = tuple(p for p in pages if self._kb.procedure_name(p))
+        name = next((n for n in (self._kb.similar_name(p, code) for p in pages) if n), code)
+        buttons = tuple(Button(self._kb.procedure_name(p) or p, intent_payload("inform_procedure", p)) for p in pages)
+        values = {"related_name": f"{name} ({code})"}
+        return Turn((Utterance("utter_related_offer", values, buttons),), procedure, pending_question=question)
 
     def _introduce(self, procedure: str) -> Turn:
         """A procedure named without a question: what it is, and what to ask next."""

@@ -126,6 +126,10 @@ class KnowledgeService:
         """Rank a section's passages against the question."""
         return self.view().rank(question, cpt, section)
 
+    def similar_name(self, cpt: str, code: str) -> str | None:
+        """The name a page's Similar Codes gives a code."""
+        return self.view().similar_name(cpt, code)
+
 
 class KnowledgeView:
     """Implements :class:`actions.answering.Retriever` over one snapshot."""
@@ -152,3 +156,8 @@ class KnowledgeView:
         index = self._snapshot.index
         query = self._embedder.encode([question])
         return index.search(query, procedure=cpt, section=section, top_k=len(index.section(cpt, section)))
+
+    def similar_name(self, cpt: str, code: str) -> str | None:
+        """The name a page's Similar Codes gives a code."""
+        page = self._snapshot.kb.get(cpt)
+        return next((s.name for s in page.similar_codes if s.cpt == code), None) if page else None

@@ -13,17 +13,41 @@ import json
 from pathlib import Path
 
 from knowledge.loader import KnowledgeBase, load_knowledge
+from knowledge.names import name_variants
 from knowledge.paths import PAGES_DIR, SPACY_PIPELINE_DIR
 
 LABEL = "PROCEDURE"
+RELATED_LABEL = "RELATED"
 
 
 def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
-    """One phrase pattern per name variant, with the CPT code(s) as its id."""
-    return [
-        {"label": LABEL, "pattern": variant, "id": "|".join(sorted(codes))}
-        for variant, codes in sorted(kb.name_index().items())
+    """One phrase pattern per name variant, with the CPT code(s) as its id.
+
+    Procedures that a page lists under "Similar Codes" but that have no page of
+    their own are matched too (label RELATED, id "45380:45378": the code, then
+    the pages that list it), so that the bot can offer the related page.
+    """
+    names = kb.name_index()
+    items = [
+        {"label": LABEL, "pattern": variant, "id": "|".join(sorted(codes))} for variant, codes in sorted(names.items())
     ]
+    related: dict[str, set[str]] = {}
+    listed_by: dict[str, set[str]] = {}
+    for page in kb:
+        for similar in page.similar_codes:
+            if kb.get(similar.cpt) is not None:
+                continue
+            listed_by.setdefault(similar.cpt, set()).add(page.cpt)
+            for variant in {similar.cpt, *name_variants(similar.name)}:
+                if variant not in names:
+                    related.setdefault(variant, set()).add(similar.cpt)
+    for variant, codes in sorted(related.items()):
+        if len(codes) == 1:
+            code = next(iter(codes))
+            items.append(
+                {"label": RELATED_LABEL, "pattern": variant, "id": f"{code}:{','.join(sorted(listed_by[code]))}"}
+            )
+    return items
 
 
 def build(kb: KnowledgeBase, out: Path) -> int:

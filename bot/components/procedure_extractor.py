@@ -6,7 +6,9 @@ fuzzy matches for misspelt names ("colonscopy") with rapidfuzz. Each name is
 emitted as its normalised text, which ``EntitySynonymMapper`` (trained from the
 generated synonyms) turns into the CPT code. A name that several pages share
 ("stress test") becomes a ``procedure_ambiguous`` entity whose value lists the
-codes ("78452|93015"), so that the bot can ask which one is meant.
+codes ("78452|93015"), so that the bot can ask which one is meant. A procedure
+that only a page's "Similar Codes" names becomes ``procedure_related``
+("45380:45378": the code, then the pages that list it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 ENTITY = "procedure"
 AMBIGUOUS_ENTITY = "procedure_ambiguous"
+RELATED_ENTITY = "procedure_related"
 _SPACES = re.compile(r"\s+")
 
 
@@ -76,7 +79,11 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         """Every name pattern of the matcher and its code(s), read once from the pipeline."""
         if self._codes is None:
             ruler = model.model.get_pipe("entity_ruler")
-            self._codes = {normalise(str(p["pattern"])): str(p.get("id", "")) for p in ruler.patterns}
+            self._codes = {
+                normalise(str(p["pattern"])): str(p.get("id", ""))
+                for p in ruler.patterns
+                if p.get("label") == "PROCEDURE"
+            }
         return self._codes
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
@@ -99,6 +106,11 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
     def _exact(self, doc: Any, names: Dict[str, str]) -> List[Dict[str, Any]]:
         entities = []
         for ent in doc.ents:
+            if ent.label_ == "RELATED":
+                entities.append(
+                    {"entity": RELATED_ENTITY, "value": ent.ent_id_, "start": ent.start_char, "end": ent.end_char}
+                )
+                continue
             if ent.label_ != "PROCEDURE":
                 continue
             name = normalise(ent.text)
@@ -112,7 +124,7 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         N-grams may not overlap a name already matched exactly, except a shared
         (ambiguous) one, which a longer specific name may replace.
         """
-        exact = [e for e in found if e["entity"] == ENTITY]
+        exact = [e for e in found if e["entity"] in (ENTITY, RELATED_ENTITY)]
         long_names = [n for n in names if len(n) >= self._config["fuzzy_min_length"] and not n.isdigit()]
         best: tuple[float, int, int, str] | None = None
         for size in (4, 3, 2, 1):

@@ -153,3 +153,10 @@ def test_a_new_alias_is_recognised_after_regeneration(tmp_path: Path) -> None:
     ]
     synonyms = render_lookups(kb).split('- synonym: "78580"')[1].split("- synonym:")[0]
     assert "    - lung blood flow test\n" in synonyms
+
+
+def test_a_similar_code_without_a_page_is_a_related_procedure(spacy_model: SpacyModel) -> None:
+    found = entities(spacy_model, "how long does a colonoscopy with biopsy take")
+    assert [(e["entity"], e["value"]) for e in found] == [("procedure_related", "45380:45378")]
+    found = entities(spacy_model, "what about code 93350")
+    assert [(e["entity"], e["value"]) for e in found] == [("procedure_related", "93350:78452,93015,93306")]

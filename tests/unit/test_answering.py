@@ -130,3 +130,14 @@ def test_questions_about_the_patients_own_medicine_go_to_a_clinician(answerer: A
 def test_general_medicine_questions_are_still_answered(answerer: Answerer) -> None:
     turn = answerer.respond(Request("ask_preparation", "should i stop blood thinners before it", ("45378",)), Context())
     assert turn.answer_section == "preparation"
+
+
+def test_a_procedure_only_similar_codes_name_gets_the_related_page_offered(answerer: Answerer) -> None:
+    turn = answerer.respond(
+        Request("ask_duration", "how long is a colonoscopy with biopsy", related=(("45380", ("45378",)),)), Context()
+    )
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_related_offer"
+    assert turn.utterances[0].values["related_name"] == "Colonoscopy with biopsy (45380)"
+    assert [b.payload for b in turn.utterances[0].buttons] == ['/inform_procedure{"procedure": "45378"}']
+    assert turn.pending_question == "ask_duration"
