@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from knowledge.paths import INDEX_DIR, PAGES_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,8 +34,8 @@ class Settings:
     bind_host: str = "127.0.0.1"
     allowed_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
     action_server_url: str = "http://127.0.0.1:5055/webhook"
-    knowledge_dir: Path = field(default=ROOT / "knowledge" / "pages")
-    index_dir: Path = field(default=ROOT / "build" / "index")
+    knowledge_dir: Path = field(default=PAGES_DIR)
+    index_dir: Path = field(default=INDEX_DIR)
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_number: str = ""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.settings import settings
-from scripts.processes import ROOT, BotServers
+from scripts.processes import ROOT, BotServers, answers
 
 
 @dataclass(frozen=True)
@@ -32,14 +31,6 @@ class Choice:
 
     title: str
     payload: str
-
-
-def up(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def render(messages: list[dict[str, Any]]) -> tuple[list[str], list[Choice]]:
@@ -107,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     config = settings()
     url = (args.url or f"http://127.0.0.1:{config.rasa_port}").rstrip("/")
     started = None
-    if args.url is None and not up(f"{url}/"):
+    if args.url is None and not answers(f"{url}/"):
         if args.rasa_venv is None or args.actions_venv is None:
             parser.error("no Rasa server is running: pass --rasa-venv and --actions-venv (make shell does)")
         print("starting the bot for this shell (about a minute)...", flush=True)
         own = replace(config, rasa_port=args.port)
         started = BotServers(args.rasa_venv, args.actions_venv, own, log_dir=ROOT / "build" / "shell-logs", web=False)
-        if up(f"http://127.0.0.1:{config.action_port}/health"):
+        if answers(f"http://127.0.0.1:{config.action_port}/health"):
             started.servers = [s for s in started.servers if s.name != "actions"]
         started.start()
         url = f"http://127.0.0.1:{args.port}"

@@ -22,6 +22,15 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def answers(url: str) -> bool:
+    """Whether a URL answers 200 right now (a server is up and ready)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:  # refused, timed out, or an HTTP error status
+        return False
+
+
 class ServerError(RuntimeError):
     """A server did not start, or stopped."""
 
@@ -199,12 +208,8 @@ class BotServers:
                 raise ServerError(
                     f"{server.name} exited with code {server.process.returncode} while starting{_log_tail(server)}"
                 )
-            try:
-                with urllib.request.urlopen(server.ready_url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            if answers(server.ready_url):
+                return
             time.sleep(0.5)
         raise ServerError(f"{server.name} was not ready at {server.ready_url} in time")
 

@@ -12,21 +12,12 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.settings import settings
-from scripts.processes import ROOT, BotServers, server_env
-
-
-def action_server_up(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+from scripts.processes import ROOT, BotServers, answers, server_env
 
 
 def shell_command(rasa_venv: Path, port: int) -> list[str]:
@@ -51,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = settings()
     started = None
-    if not action_server_up(config.action_port):
+    if not answers(f"http://127.0.0.1:{config.action_port}/health"):
         print("starting the action server for this shell...", flush=True)
         started = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "shell-logs")
         started.servers = [s for s in started.servers if s.name == "actions"]
