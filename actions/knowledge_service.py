@@ -7,22 +7,25 @@ it in one assignment. Each turn answers from one :class:`KnowledgeView` of one
 snapshot, so a request in flight never mixes old and new pages.
 
 Live reload: :meth:`KnowledgeService.watch` polls the pages folder; added,
-changed and removed pages are re-indexed (only the changed ones are embedded)
-and swapped in. An invalid page leaves the last good snapshot serving and logs
-every problem with its file and line.
+changed and removed pages are re-indexed (only the changed ones are parsed,
+embedded and written: the service keeps a :class:`knowledge.loader.PageCache`
+of parsed pages) and swapped in. An invalid page leaves the last good snapshot
+serving and logs every problem with its file and line.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.embedder import Embedder
 from knowledge.index import Hit, PassageIndex, build_index
-from knowledge.loader import KnowledgeBase, load_knowledge, page_files
+from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
 from knowledge.model import KnowledgeError, Passage
 
 logger = logging.getLogger(__name__)
@@ -43,24 +46,31 @@ class KnowledgeService:
         self._pages_dir = pages_dir
         self._index_dir = index_dir
         self._embedder = embedder
+        self._pages = PageCache()
         self._lock = threading.Lock()
         # Taken before reading the pages: a change made while they load is seen next time.
         self._seen = self.fingerprint()
-        self._snapshot = self._build()
+        self._snapshot = self._build(None)
 
     @property
     def snapshot(self) -> Snapshot:
         """The pages and index in use now."""
         return self._snapshot
 
-    def _build(self) -> Snapshot:
-        kb = load_knowledge(self._pages_dir)
-        index, stats = build_index(kb, self._embedder, self._index_dir)
+    def _build(self, previous: PassageIndex | None) -> Snapshot:
+        started = time.perf_counter()
+        parsed_before = self._pages.parsed
+        kb = load_knowledge(self._pages_dir, self._pages)
+        parse_seconds = time.perf_counter() - started
+        index, stats = build_index(kb, self._embedder, self._index_dir, previous=previous)
         logger.info(
-            "knowledge base: %d pages, %d passages (%d pages embedded in %.2f s)",
+            "knowledge base: %d pages (%d parsed in %.2f s), %d passages (%d pages embedded, index %s, in %.2f s)",
             stats.pages,
+            self._pages.parsed - parsed_before,
+            parse_seconds,
             stats.passages,
             stats.pages_embedded,
+            stats.written,
             stats.seconds,
         )
         return Snapshot(kb, index)
@@ -73,7 +83,7 @@ class KnowledgeService:
                 snapshot stays in use.
         """
         with self._lock:
-            self._snapshot = self._build()
+            self._snapshot = self._build(self._snapshot.index)
             return self._snapshot
 
     def view(self) -> KnowledgeView:
@@ -83,16 +93,17 @@ class KnowledgeService:
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         """What the pages folder holds now: names, sizes and modification times."""
         try:
-            files = page_files(self._pages_dir)
+            names = page_names(self._pages_dir)
         except OSError:
             return ()
+        folder = os.fspath(self._pages_dir)
         result = []
-        for path in files:
+        for name in names:
             try:
-                stat = path.stat()
+                stat = os.stat(os.path.join(folder, name))
             except OSError:
                 continue  # removed while listing
-            result.append((path.name, stat.st_size, stat.st_mtime_ns))
+            result.append((name, stat.st_size, stat.st_mtime_ns))
         return tuple(result)
 
     def watch(self, interval: float, stop: threading.Event) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -25,6 +26,9 @@ def service() -> KnowledgeService:
             config = settings()
             embedder = question_embedder(config.embed_threads)
             _service = KnowledgeService(config.knowledge_dir, config.index_dir, embedder)
+            # The parsed pages live as long as the server: keep them out of the
+            # garbage collector's full passes (about 0.5 s at 10,000 pages).
+            gc.freeze()
         return _service
 
 

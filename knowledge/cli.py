@@ -2,7 +2,7 @@
 
 Commands:
     validate   check every page; each problem with file and line; exit 1 on errors
-    build      bring the semantic index up to date (only changed pages are embedded)
+    build      bring the semantic index up to date (only changed pages are embedded and written)
     search     the passages the bot would retrieve for a question
     show       a page, or one section of it
     list       every page with its code, name and aliases
@@ -47,7 +47,7 @@ def _build(args: argparse.Namespace) -> int:
         _, stats = build_index(kb, SentenceTransformerEmbedder(), args.index, progress=progress)
     print(
         f"index: {stats.pages} pages, {stats.passages} passages; embedded {stats.pages_embedded} changed pages "
-        f"({stats.passages_embedded} passages) in {stats.seconds:.1f} s -> {args.index}"
+        f"({stats.passages_embedded} passages) in {stats.seconds:.1f} s; written: {stats.written} -> {args.index}"
     )
     return 0
 

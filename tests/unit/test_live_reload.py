@@ -75,3 +75,31 @@ def test_a_turn_keeps_the_snapshot_it_started_with(watched: tuple[KnowledgeServi
     seed.write_text(seed.read_text(encoding="utf-8").replace("30 to 60 minutes", "50 to 80 minutes"), encoding="utf-8")
     assert eventually(lambda: "50 to 80" in service.section("78580", "duration")[0].text)
     assert "30 to 60" in view.section("78580", "duration")[0].text
+
+
+def test_a_reload_parses_and_embeds_only_the_changed_page(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(SEED, pages / SEED.name)
+    colonoscopy = next(PAGES.glob("45378-*.txt"))
+    shutil.copy(colonoscopy, pages / colonoscopy.name)
+    embedder = HashingEmbedder()
+    service = KnowledgeService(pages, tmp_path / "index", embedder)
+    before = service.snapshot
+    embedded = len(embedder.calls)
+
+    seed = pages / SEED.name
+    seed.write_text(seed.read_text(encoding="utf-8").replace("30 to 60 minutes", "40 to 70 minutes"), encoding="utf-8")
+    after = service.reload()
+    assert after.kb.get("45378") is before.kb.get("45378")  # not parsed again
+    assert after.kb.get("78580") is not before.kb.get("78580")
+    assert "40 to 70" in after.index.section("78580", "duration")[0].text
+    assert embedder.calls[embedded:] == [len(after.kb.pages["78580"].passages)]  # one page embedded
+    assert "30 to 60" in before.index.section("78580", "duration")[0].text  # the old snapshot is untouched
+
+    (pages / colonoscopy.name).unlink()
+    removed = service.reload()
+    assert removed.kb.get("45378") is None
+    assert removed.index.section("45378", "recovery") == ()
+    assert removed.kb.get("78580") is after.kb.get("78580")
+    assert len(embedder.calls) == embedded + 1
