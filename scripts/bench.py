@@ -84,32 +84,71 @@ def tree_memory_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
 
 
+def _tree_pids(pid: int) -> list[int]:
+    children = _children()
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        todo.extend(children.get(current, []))
+    return pids
+
+
+def _rss_mb(pids: list[int]) -> float:
+    """Resident memory from /proc/PID/statm: cheap, unlike smaps_rollup, which walks the page tables."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for each in pids:
+        try:
+            total += int(Path(f"/proc/{each}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return round(total / 2**20, 1)
+
+
 class MemoryPeak:
-    """Samples the memory of named process trees every half second while a load runs."""
+    """Peak resident memory of named process trees while a load runs.
+
+    RSS is sampled every half second from ``statm`` in a worker thread, so the
+    load generator's event loop is never blocked. PSS needs ``smaps_rollup``,
+    which took about 20 ms per server and stalls the measured process, so it
+    is read only before and after the load (the larger is kept).
+    """
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.peak: dict[str, dict[str, float]] = {}
+        self._trees: dict[str, list[int]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
-        """Take one sample; keep each tree's largest."""
+        """One full sample (RSS and PSS); keep each tree's largest."""
         for name, pid in self.pids.items():
             now = tree_memory_mb(pid)
-            if now["rss_mb"] >= self.peak.get(name, {}).get("rss_mb", 0.0):
-                self.peak[name] = now
+            old = self.peak.get(name, {})
+            self.peak[name] = {
+                "rss_mb": max(now["rss_mb"], old.get("rss_mb", 0.0)),
+                "pss_mb": max(now["pss_mb"], old.get("pss_mb", 0.0)),
+                "processes": now["processes"],
+            }
+            self._trees[name] = _tree_pids(pid)
+
+    def _sample_rss(self) -> None:
+        for name, pids in self._trees.items():
+            entry = self.peak.setdefault(name, {"rss_mb": 0.0, "pss_mb": 0.0, "processes": len(pids)})
+            entry["rss_mb"] = max(entry["rss_mb"], _rss_mb(pids))
 
     async def _run(self) -> None:
         while True:
-            self.sample()
+            await asyncio.to_thread(self._sample_rss)
             await asyncio.sleep(0.5)
 
     def start(self) -> None:
-        """Sample in the background."""
+        """Sample in the background (call :meth:`sample` once first)."""
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop sampling, after one last sample."""
+        """Stop sampling, after one last full sample."""
         if self._task is not None:
             self._task.cancel()
         self.sample()
@@ -173,7 +212,9 @@ async def drive(
     profile: bool,
 ) -> dict[str, Any]:
     """Warm up, then run every load level; memory peaks over the whole load."""
-    await run_level(base_url, conversations, 2, 20, 60.0, f"{name}-warmup")
+    # Sender ids unique to this run: conversations never continue an earlier run's.
+    run = f"{name}-{time.time_ns():x}"
+    await run_level(base_url, conversations, 2, 20, 60.0, f"{run}-warmup")
     memory = MemoryPeak(pids)
     memory.sample()
     idle = dict(memory.peak)
@@ -181,7 +222,7 @@ async def drive(
     results = []
     for concurrency, turns in levels.items():
         log(f"{name}: {concurrency} concurrent patients, up to {turns} turns")
-        level = await run_level(base_url, conversations, concurrency, turns, LEVEL_SECONDS, f"{name}-{concurrency}")
+        level = await run_level(base_url, conversations, concurrency, turns, LEVEL_SECONDS, f"{run}-{concurrency}")
         summary = level.summary()
         log(
             f"{name}: {summary['throughput_per_s']} turns/s, p50 {summary['all'].get('p50_ms')} ms, "
@@ -285,14 +326,6 @@ def main(argv: list[str] | None = None) -> int:
     levels = QUICK_LEVELS if args.quick else LEVELS
     sizes = (16, 1000) if args.quick else (16, 1000, 10000)
     rasa = str(args.rasa_venv / "bin" / "rasa")
-    config = replace(
-        load_settings(),
-        rasa_port=5305,
-        action_port=5355,
-        web_port=5380,
-        action_server_url="http://localhost:5355/webhook",
-    )
-    env = server_env(config)
     report: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
@@ -305,6 +338,18 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     work = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
+    config = replace(
+        load_settings(),
+        rasa_port=5305,
+        action_port=5355,
+        web_port=5380,
+        # Empty databases, as on a fresh clone: a conversation store grown by
+        # earlier runs would make every turn replay a longer history.
+        tracker_db=work / "tracker.db",
+        sms_db=work / "sms.sqlite",
+        action_server_url="http://127.0.0.1:5355/webhook",  # as make run does
+    )
+    env = server_env(config)
     try:
         if not args.skip_stock:
             report["training"], report["stock"] = stock_and_training(

@@ -200,8 +200,15 @@ def markdown(report: dict[str, Any]) -> str:
             "## Knowledge base",
             "",
             f"Model load {kb['model_load_seconds']} s; one question embeds in p50 {kb['question_embedding']['p50_ms']} "
-            f"ms, p95 {kb['question_embedding']['p95_ms']} ms; the real model embeds "
-            f"{kb['embedding_throughput_passages_per_s']} passages/s on this machine.",
+            f"ms, p95 {kb['question_embedding']['p95_ms']} ms with PyTorch"
+            + (
+                f" and in p50 {kb['question_embedding_served']['p50_ms']} ms, p95 "
+                f"{kb['question_embedding_served']['p95_ms']} ms with what the action server uses "
+                f"({kb['question_embedding_served']['embedder']})"
+                if "question_embedding_served" in kb
+                else ""
+            )
+            + f"; the real model embeds {kb['embedding_throughput_passages_per_s']} passages/s on this machine.",
             "",
             "| pages | passages | vectors MB | full build s | how | re-index one page s (parse + index) "
             "| search p95 ms: bot's scope / procedure / whole corpus |",

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from actions.runtime import question_embedder
 from knowledge.embedder import SentenceTransformerEmbedder, Vectors
 from knowledge.index import build_index, load_index
 from knowledge.loader import PageCache, load_knowledge
@@ -113,9 +114,18 @@ def run(work: Path, sizes: Sequence[int], search_rounds: int, log: Callable[[str
         single.append(watch.seconds)
     queries = embedder.encode(list(QUESTIONS))
     width = int(queries.shape[1])
+    # What the action server embeds a question with (ONNX Runtime, one thread).
+    served = question_embedder(1)
+    served.encode(["warm up"])
+    served_single = []
+    for number in range(60):
+        with Stopwatch() as watch:
+            served.encode([f"{QUESTIONS[number % len(QUESTIONS)]} {number}"])
+        served_single.append(watch.seconds)
     figures: dict[str, Any] = {
         "model_load_seconds": round(model_load.seconds, 2),
         "question_embedding": latency_stats(single),
+        "question_embedding_served": {"embedder": type(served).__name__, **latency_stats(served_single)},
         "sizes": {},
     }
     throughput: float | None = None
