@@ -2,9 +2,8 @@
 
 The team's own held-out sets (tests/heldout: never used for training) and the
 CLINC150 validation split of out-of-scope queries. Each floor is the issue's
-target where the bot meets it; where it does not yet (held-out accuracy: target
-0.97, measured 0.967 in `make eval`), the floor sits just under the measured
-figure so that a regression fails. The figures go to build/test-logs/.
+target (held-out accuracy 0.97: measured 0.975 in `make eval`), so a drop below
+a target fails `make test`. The figures go to build/test-logs/.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from scripts.processes import BotServers
 LOG_DIR = Path(__file__).resolve().parent.parent.parent / "build" / "test-logs"
 
 #: Floors (see the issue notes for the measured figures).
-MIN_HELDOUT_ACCURACY = 0.95
+MIN_HELDOUT_ACCURACY = 0.97
 MIN_EMERGENCY_RECALL = 1.0
 MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
