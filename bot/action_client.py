@@ -96,3 +96,10 @@ def keep_alive(endpoint: EndpointConfig) -> None:
         return
     endpoint.request = types.MethodType(_request, endpoint)  # type: ignore[method-assign]
     setattr(endpoint, _MARK, True)
+
+
+async def close(endpoint: EndpointConfig) -> None:
+    """Close the endpoint's kept-alive session, if it has one (tests; the server just exits)."""
+    held = getattr(endpoint, "_clinic_session", None)
+    if held is not None and not held[1].closed:
+        await held[1].close()

@@ -65,12 +65,7 @@ def _children() -> dict[int, list[int]]:
 
 def tree_memory_mb(pid: int) -> dict[str, float]:
     """Resident (RSS) and proportional (PSS) memory of a process and all its descendants, in MB."""
-    children = _children()
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        todo.extend(children.get(current, []))
+    pids = _tree_pids(pid)
     rss = pss = 0
     for each in pids:
         try:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from actions.runtime import question_embedder
-from knowledge.embedder import SentenceTransformerEmbedder, Vectors
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from knowledge.index import build_index, load_index
 from knowledge.loader import PageCache, load_knowledge
 from knowledge.synthetic import FIRST_CODE, write_pages
@@ -102,26 +102,28 @@ def _search_times(index: Any, queries: Vectors, procedures: Sequence[str], round
     return {scope: latency_stats(values) for scope, values in scopes.items()}
 
 
+def _one_question_times(embedder: Embedder, rounds: int = 60) -> list[float]:
+    """Seconds to embed one question, ``rounds`` times (a number keeps each text new)."""
+    seconds = []
+    for number in range(rounds):
+        with Stopwatch() as watch:
+            embedder.encode([f"{QUESTIONS[number % len(QUESTIONS)]} {number}"])
+        seconds.append(watch.seconds)
+    return seconds
+
+
 def run(work: Path, sizes: Sequence[int], search_rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
     """Every knowledge-base figure, as a JSON-ready dict."""
     embedder = SentenceTransformerEmbedder(batch_size=64)
     with Stopwatch() as model_load:
         embedder.encode(["warm up"])
-    single = []
-    for number in range(60):
-        with Stopwatch() as watch:
-            embedder.encode([f"{QUESTIONS[number % len(QUESTIONS)]} {number}"])
-        single.append(watch.seconds)
+    single = _one_question_times(embedder)
     queries = embedder.encode(list(QUESTIONS))
     width = int(queries.shape[1])
     # What the action server embeds a question with (ONNX Runtime, one thread).
     served = question_embedder(1)
     served.encode(["warm up"])
-    served_single = []
-    for number in range(60):
-        with Stopwatch() as watch:
-            served.encode([f"{QUESTIONS[number % len(QUESTIONS)]} {number}"])
-        served_single.append(watch.seconds)
+    served_single = _one_question_times(served)
     figures: dict[str, Any] = {
         "model_load_seconds": round(model_load.seconds, 2),
         "question_embedding": latency_stats(single),

@@ -24,7 +24,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_client import keep_alive
+from bot.action_client import close, keep_alive
 from bot.action_fallback import ResponseValidator
 from bot.tracker_store import ClinicTrackerStore
 
@@ -46,6 +46,13 @@ def turn(text: str, section: str) -> List[Event]:
     ]
 
 
+def add_turn(tracker: DialogueStateTracker, text: str, section: str, timestamp: float | None = None) -> None:
+    for event in turn(text, section):
+        if timestamp is not None:
+            event.timestamp = timestamp
+        tracker.update(event)
+
+
 def stored_types(db: Path, sender: str) -> List[str]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,))
@@ -60,13 +67,11 @@ def test_turns_are_stored_once_in_order_and_read_back(tmp_path: Path, domain: Do
         tracker = DialogueStateTracker("patient-1", domain.slots)
         tracker.update(ActionExecuted("action_session_start"))
         tracker.update(SessionStarted())
-        for event in turn("how long", "duration"):
-            tracker.update(event)
+        add_turn(tracker, "how long", "duration")
         await store.save(tracker)
         again = await store.retrieve("patient-1")
         assert again is not None
-        for event in turn("does it hurt", "patient_experience"):
-            again.update(event)
+        add_turn(again, "does it hurt", "patient_experience")
         await store.save(again)
         await store.save(again)  # nothing new: nothing written
         return await store.retrieve("patient-1")
@@ -89,13 +94,11 @@ def test_rasas_own_store_reads_what_it_wrote_and_the_other_way_round(tmp_path: P
 
     async def both() -> tuple[Any, Any]:
         tracker = DialogueStateTracker("patient-2", domain.slots)
-        for event in turn("how long", "duration"):
-            tracker.update(event)
+        add_turn(tracker, "how long", "duration")
         await rasas.save(tracker)
         mine = await ours.retrieve("patient-2")
         assert mine is not None
-        for event in turn("what are the risks", "risks_and_complications"):
-            mine.update(event)
+        add_turn(mine, "what are the risks", "risks_and_complications")
         await ours.save(mine)
         return await rasas.retrieve("patient-2"), await ours.retrieve("patient-2")
 
@@ -111,16 +114,12 @@ def test_only_the_latest_session_is_loaded_but_the_full_tracker_has_all(tmp_path
     async def two_sessions() -> tuple[Any, Any]:
         tracker = DialogueStateTracker("patient-3", domain.slots)
         tracker.update(SessionStarted(timestamp=1.0))
-        for event in turn("first visit", "duration"):
-            event.timestamp = 2.0
-            tracker.update(event)
+        add_turn(tracker, "first visit", "duration", timestamp=2.0)
         await store.save(tracker)
         later = await store.retrieve("patient-3")
         assert later is not None
         later.update(SessionStarted(timestamp=10.0))
-        for event in turn("second visit", "recovery"):
-            event.timestamp = 11.0
-            later.update(event)
+        add_turn(later, "second visit", "recovery", timestamp=11.0)
         await store.save(later)
         return await store.retrieve("patient-3"), await store.retrieve_full_tracker("patient-3")
 
@@ -219,6 +218,7 @@ def test_action_calls_reuse_one_connection_and_survive_a_closed_one() -> None:
         site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         answers.append(await endpoint.request(json={"n": 3}, method="post", timeout=5))
+        await close(endpoint)
         await runner.cleanup()
         return answers
 
@@ -247,6 +247,7 @@ def test_an_http_error_still_raises_rasas_error() -> None:
             with pytest.raises(ClientResponseError):
                 await endpoint.request(json={}, method="post")
         finally:
+            await close(endpoint)
             await runner.cleanup()
 
     asyncio.run(scenario())
