@@ -109,6 +109,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             sa.or_(table.c.timestamp >= session_start, session_start.is_(None))
         ).order_by(table.c.id)
         self._all_sessions = everything.order_by(table.c.id)
+        self._count_latest = sa.select(sa.func.count()).select_from(self._latest_session.subquery())
         self._insert = table.insert()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
@@ -130,10 +131,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             if stored is None:
                 # A tracker this store did not load (a new conversation): count
                 # what is stored, as Rasa's store does.
-                stored = connection.execute(
-                    sa.select(sa.func.count()).select_from(self._latest_session.subquery()),
-                    {"sender_id": tracker.sender_id},
-                ).scalar_one()
+                stored = connection.execute(self._count_latest, {"sender_id": tracker.sender_id}).scalar_one()
             events = list(tracker.events)[stored:]
             if events:
                 connection.execute(self._insert, [self._row(tracker.sender_id, event) for event in events])

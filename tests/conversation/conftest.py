@@ -32,14 +32,18 @@ def venv(name: str) -> Path:
     return Path(value)
 
 
-@pytest.fixture(scope="session")
-def knowledge_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the pages (and their index) that tests may edit while the bot runs."""
-    folder = tmp_path_factory.mktemp("knowledge")
+def copy_knowledge(folder: Path) -> Path:
+    """Copy the pages (and their index, when built) into ``folder``; return it."""
     shutil.copytree(ROOT / "knowledge" / "pages", folder / "pages")
     if (ROOT / "build" / "index").exists():
         shutil.copytree(ROOT / "build" / "index", folder / "index")
     return folder
+
+
+@pytest.fixture(scope="session")
+def knowledge_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the pages (and their index) that tests may edit while the bot runs."""
+    return copy_knowledge(tmp_path_factory.mktemp("knowledge"))
 
 
 @pytest.fixture(scope="session")

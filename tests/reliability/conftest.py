@@ -35,7 +35,7 @@ import requests
 
 from bot.settings import Settings, load_settings
 from scripts.processes import BotServers
-from tests.conversation.conftest import venv
+from tests.conversation.conftest import copy_knowledge, venv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOG_DIR = ROOT / "build" / "test-logs" / "reliability"
@@ -145,11 +145,7 @@ def reliability_settings(knowledge: Path, **changes: Any) -> Settings:
 
 @pytest.fixture(scope="package")
 def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("reliability-knowledge")
-    shutil.copytree(ROOT / "knowledge" / "pages", folder / "pages")
-    if (ROOT / "build" / "index").exists():
-        shutil.copytree(ROOT / "build" / "index", folder / "index")
-    return folder
+    return copy_knowledge(tmp_path_factory.mktemp("reliability-knowledge"))
 
 
 @pytest.fixture(scope="package")
