@@ -10,6 +10,8 @@ outcome is read from the tracker's slots (CONTRACT.md): ``procedure`` and
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,7 +26,29 @@ from knowledge.intents import INTENT_SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "tests" / "heldout"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+def shared_eval_dir() -> Path:
+    """The outside evaluation sets: ``SHARED_EVAL_DIR``, else ``../shared/eval`` beside this checkout.
+
+    A clone made elsewhere (``git clone /work/main /tmp/fresh``) finds them beside
+    the checkout it was cloned from (its ``origin``, when that is a folder).
+    """
+    if os.environ.get("SHARED_EVAL_DIR"):
+        return Path(os.environ["SHARED_EVAL_DIR"])
+    beside = ROOT.parent / "shared" / "eval"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(
+        ["git", "config", "--get", "remote.origin.url"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        cloned_from = Path(origin).resolve().parent / "shared" / "eval"
+        if cloned_from.is_dir():
+            return cloned_from
+    return beside
+
+
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
 
 #: The targets of issue 5.
@@ -160,8 +184,9 @@ NLM_SECTION = {
 }
 
 
-def external_sets(folder: Path = SHARED_EVAL, include_test: bool = True) -> dict[str, list[Item]]:
+def external_sets(folder: Path | None = None, include_test: bool = True) -> dict[str, list[Item]]:
     """The outside sets of ../shared/eval (measurement only; never training data)."""
+    folder = folder or shared_eval_dir()
     sets: dict[str, list[Item]] = {}
     clinc = folder / "clinc150"
     sets["clinc_oos_val"] = [
