@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answering import Answerer, Context, Request, Turn, intent_payload
-from actions.runtime import answerer
+from actions.runtime import answerer, service
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.sections import SECTION_TITLES
 
@@ -60,19 +60,31 @@ def _last_text_with_intent(tracker: Tracker, intent: str) -> str:
     return ""
 
 
-def send(turn: Turn, dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Utter a turn's responses and return its slot events."""
+def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Utter a turn's responses and return the slot events that change something.
+
+    ``answer_section`` is always set (CONTRACT.md: every turn sets it); the other
+    slots only when their value changes, so that a conversation's tracker, and
+    with it every later request to this server, does not grow by six events a turn.
+    """
     for utterance in turn.utterances:
         buttons = [{"title": b.title, "payload": b.payload} for b in utterance.buttons]
         dispatcher.utter_message(response=utterance.response, buttons=buttons or None, **utterance.values)
-    return [
-        SlotSet("procedure", turn.procedure),
-        SlotSet("answer_section", turn.answer_section),
-        SlotSet("pending_question", turn.pending_question),
-        SlotSet("more_section", turn.more_section),
-        SlotSet("shown_passages", [str(p) for p in turn.shown]),
-        SlotSet("last_question", turn.last_question),
-    ]
+    values: dict[str, Any] = {
+        "procedure": turn.procedure,
+        "pending_question": turn.pending_question,
+        "more_section": turn.more_section,
+        "shown_passages": [str(p) for p in turn.shown],
+        "last_question": turn.last_question,
+    }
+    events: list[EventType] = [SlotSet("answer_section", turn.answer_section)]
+    for name, value in values.items():
+        before = tracker.get_slot(name)
+        if name == "shown_passages":
+            before = before or []
+        if value != before:
+            events.append(SlotSet(name, value))
+    return events
 
 
 class ActionAnswer(Action):
@@ -88,15 +100,22 @@ class ActionAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Decide and send this turn's answer."""
         request = request_from(tracker)
+        questions = None if self._answerer else service().questions
+        before = questions.counts() if questions else (0, 0)
         turn = (self._answerer or answerer()).respond(request, context_from(tracker))
+        after = questions.counts() if questions else (0, 0)
+        # How the question's vector was had: sent ahead by the Rasa server, embedded
+        # here, or not needed (a short section given whole, or no answer).
+        vector = "hinted" if after[0] > before[0] else "embedded" if after[1] > before[1] else "none"
         logger.info(
-            "answer intent=%s procedure=%s section=%s scores=%s",
+            "answer intent=%s procedure=%s section=%s vector=%s scores=%s",
             request.intent,
             turn.procedure,
             turn.answer_section,
+            vector,
             [round(h.score, 3) for h in turn.passages],
         )
-        return send(turn, dispatcher)
+        return send(turn, dispatcher, tracker)
 
 
 class ActionClarify(Action):

@@ -185,7 +185,10 @@ class Answerer:
         if not passages:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_no_section_info", values),), procedure)
-        hits = self._kb.rank(question, procedure, section) if question else []
+        # A short section is given whole: ranking it would change nothing (unless a
+        # threshold may decline it), so its question is not embedded.
+        needs_ranking = len(passages) > WHOLE_SECTION or self._passage_threshold > 0
+        hits = self._kb.rank(question, procedure, section) if question and needs_ranking else []
         if self._passage_threshold > 0 and hits and hits[0].score < self._passage_threshold:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_not_sure", values),), procedure)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.question_vectors import QuestionVectors
 from knowledge.embedder import Embedder
 from knowledge.index import Hit, PassageIndex, build_index
 from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
@@ -42,10 +43,14 @@ class Snapshot:
 class KnowledgeService:
     """Implements :class:`actions.answering.Retriever` over the current snapshot."""
 
-    def __init__(self, pages_dir: Path, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self, pages_dir: Path, index_dir: Path, embedder: Embedder, questions: QuestionVectors | None = None
+    ) -> None:
         self._pages_dir = pages_dir
         self._index_dir = index_dir
         self._embedder = embedder
+        #: Questions' vectors, hinted ahead by the Rasa server or embedded on demand.
+        self.questions = questions or QuestionVectors(embedder)
         self._pages = PageCache()
         self._lock = threading.Lock()
         # Taken before reading the pages: a change made while they load is seen next time.
@@ -88,7 +93,7 @@ class KnowledgeService:
 
     def view(self) -> KnowledgeView:
         """The current snapshot, for one turn."""
-        return KnowledgeView(self._snapshot, self._embedder)
+        return KnowledgeView(self._snapshot, self.questions)
 
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         """What the pages folder holds now: names, sizes and modification times."""
@@ -145,9 +150,9 @@ class KnowledgeService:
 class KnowledgeView:
     """Implements :class:`actions.answering.Retriever` over one snapshot."""
 
-    def __init__(self, snapshot: Snapshot, embedder: Embedder) -> None:
+    def __init__(self, snapshot: Snapshot, questions: QuestionVectors) -> None:
         self._snapshot = snapshot
-        self._embedder = embedder
+        self._questions = questions
 
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""
@@ -165,7 +170,7 @@ class KnowledgeView:
     def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
         """Rank a section's passages against the question (embedded once)."""
         index = self._snapshot.index
-        query = self._embedder.encode([question])
+        query = self._questions.vector(question)
         return index.search(query, procedure=cpt, section=section, top_k=len(index.section(cpt, section)))
 
     def similar_name(self, cpt: str, code: str) -> str | None:

@@ -8,6 +8,7 @@ import threading
 
 from actions.answering import Answerer
 from actions.knowledge_service import KnowledgeService
+from actions.question_vectors import HintListener
 from bot.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
@@ -38,6 +39,19 @@ def question_embedder(threads: int | None) -> Embedder:
         return OnnxEmbedder(DEFAULT_PATH, threads=threads)
     logger.warning("%s is missing (make setup exports it): embedding with PyTorch, about 2x slower", DEFAULT_PATH)
     return SentenceTransformerEmbedder(threads=threads)
+
+
+def listen_for_hints(host: str, port: int) -> HintListener | None:
+    """Receive the Rasa server's question hints on UDP ``host:port`` (see :mod:`actions.question_vectors`)."""
+    try:
+        listener = HintListener(service().questions, host, port).start()
+    except OSError as error:
+        logger.warning(
+            "question hints off: cannot listen on udp %s:%d (%s); answers are a few ms slower", host, port, error
+        )
+        return None
+    logger.info("question hints on udp %s:%d", *listener.address)
+    return listener
 
 
 def answerer() -> Answerer:

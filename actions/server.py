@@ -32,10 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
 
-    from actions.runtime import start_watching, warm_up
+    from actions.runtime import listen_for_hints, start_watching, warm_up
 
     warm_up()
     start_watching()
+    if config.question_hints:
+        listen_for_hints(args.host, args.port)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])

@@ -7,6 +7,12 @@ knowledge-base turn. :func:`keep_alive` gives the action endpoint a request
 method with the same behaviour (headers, token parameters, CA file, errors,
 JSON answer) over one session per event loop, whose connections are reused.
 
+An action call leaves the domain out once the action server has it: rasa-sdk
+keeps the last domain it was sent with its ``domain_digest`` and answers 449
+when a call names a digest it does not hold (it restarted, or it is another
+server), and the call is then repeated with the domain. Bodies are encoded
+and answers decoded with ujson (Sanic's own JSON library, pinned with Rasa).
+
 A kept connection that the action server has closed meanwhile (it restarted,
 or its keep-alive ran out) fails at once, before the request is processed; the
 call is then made once more on a new connection. Any other failure is left to
@@ -16,11 +22,13 @@ call is then made once more on a new connection. Any other failure is left to
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 import types
 from typing import Any
 
 import aiohttp
+import ujson
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
 #: Seconds the Rasa server keeps an idle connection to the action server open.
@@ -29,6 +37,20 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 IDLE_SECONDS = 4.0
 _MARK = "_clinic_keep_alive"
 _RETRY_ON = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+#: rasa-sdk's answer to a call without a domain whose digest it does not hold.
+DOMAIN_MISSING = 449
+_digests: dict[int, tuple[Any, str]] = {}
+
+
+def domain_digest(domain: dict[str, Any]) -> str:
+    """A digest of a domain's content (cached per domain object: Rasa's ``Domain.as_dict`` returns the same one)."""
+    held = _digests.get(id(domain))
+    if held is not None and held[0] is domain:
+        return held[1]
+    digest = hashlib.sha256(ujson.dumps(domain, sort_keys=True).encode("utf-8")).hexdigest()
+    _digests.clear()  # one model's domain at a time
+    _digests[id(domain)] = (domain, digest)
+    return digest
 
 
 def _session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
@@ -56,10 +78,35 @@ async def _request(
     compress: bool = False,
     **kwargs: Any,
 ) -> Any | None:
-    """``EndpointConfig.request`` (Rasa 3.6) on a kept-alive session."""
+    """``EndpointConfig.request`` (Rasa 3.6) on a kept-alive session; action calls without the domain when possible."""
+    body = kwargs.pop("json", None)
+    if isinstance(body, dict) and "next_action" in body and isinstance(body.get("domain"), dict):
+        full = {**body, "domain_digest": domain_digest(body["domain"])}
+        slim = {key: value for key, value in full.items() if key != "domain"}
+        try:
+            return await _send(self, method, subpath, content_type, compress, slim, kwargs)
+        except ClientResponseError as error:
+            if error.status != DOMAIN_MISSING:
+                raise
+        return await _send(self, method, subpath, content_type, compress, full, kwargs)
+    return await _send(self, method, subpath, content_type, compress, body, kwargs)
+
+
+async def _send(
+    self: EndpointConfig,
+    method: str,
+    subpath: str | None,
+    content_type: str | None,
+    compress: bool,
+    body: Any,
+    kwargs: dict[str, Any],
+) -> Any | None:
+    kwargs = dict(kwargs)
     headers = {"Content-Type": content_type} if content_type else {}
     headers.update(kwargs.pop("headers", None) or {})
     headers.update(self.headers or {})
+    if body is not None:
+        kwargs["data"] = ujson.dumps(body)
     url = concat_url(self.url, subpath)
     sslcontext = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
     params = self.combine_parameters(kwargs)
@@ -81,7 +128,7 @@ async def _request(
                 if response.status >= 400:
                     raise ClientResponseError(response.status, response.reason, await response.content.read())
                 try:
-                    return await response.json()
+                    return await response.json(loads=ujson.loads)
                 except aiohttp.ContentTypeError:
                     return None
         except _RETRY_ON:

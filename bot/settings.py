@@ -49,6 +49,10 @@ class Settings:
     #: default: the intent and the procedure choose the section; similarity only
     #: ranks its passages (measured: right answers score as low as 0.0).
     passage_threshold: float = 0.0
+    #: Whether the Rasa server sends each message's text ahead to the action server
+    #: (UDP, the action port's number) so that the question is embedded while NLU
+    #: runs; see actions/question_vectors.py.
+    question_hints: bool = True
     #: Where Twilio's REST API is (a fake one on loopback in tests).
     twilio_api_base_url: str = "https://api.twilio.com"
     #: The public URL Twilio posts to, as configured in Twilio's console; the
@@ -161,6 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embed_threads=number("EMBED_THREADS", defaults.embed_threads),
         knowledge_reload_seconds=ratio("KNOWLEDGE_RELOAD_SECONDS", defaults.knowledge_reload_seconds),
         passage_threshold=ratio("PASSAGE_THRESHOLD", defaults.passage_threshold),
+        question_hints=flag("QUESTION_HINTS", defaults.question_hints),
         twilio_api_base_url=text("TWILIO_API_BASE_URL", defaults.twilio_api_base_url),
         twilio_webhook_url=text("TWILIO_WEBHOOK_URL", ""),
         twilio_keyword_replies=flag("TWILIO_KEYWORD_REPLIES", defaults.twilio_keyword_replies),

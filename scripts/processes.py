@@ -75,6 +75,7 @@ def server_env(config: Settings) -> dict[str, str]:
             "ACTION_PORT": str(config.action_port),
             "WEB_PORT": str(config.web_port),
             "ACTION_SERVER_URL": config.action_server_url,
+            "QUESTION_HINTS": "true" if config.question_hints else "false",
             "BOT_API_TOKEN": config.bot_api_token,
             "ALLOWED_ORIGINS": ",".join(config.allowed_origins),
             "PUBLIC_BOT_URL": config.public_bot_url,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from bot.settings import Settings
+from scripts.processes import BotServers
 from tests.conversation.conftest import Patient
 
 
@@ -85,3 +88,23 @@ def test_http_api_needs_the_token(patient: Patient, bot_settings: Settings) -> N
     assert requests.get(url, timeout=10).status_code == 401
     assert requests.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
     assert requests.get(url, params={"token": bot_settings.bot_api_token}, timeout=10).status_code == 200
+
+
+def test_the_question_is_embedded_while_rasa_understands_it(patient: Patient, servers: BotServers) -> None:
+    """The Rasa server sends the text ahead (QuestionHint); the action uses that vector, not a second one."""
+    log = next(s.log_path for s in servers.servers if s.name == "actions")
+    assert log is not None
+
+    def answers(vector: str) -> int:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        return text.count(f"section=risks_and_complications vector={vector}")
+
+    hinted, embedded = answers("hinted"), answers("embedded")
+    reply = patient.text("what are the risks of a colonoscopy?")
+    assert patient.slots()["answer_section"] == "risks_and_complications"
+    assert "bleeding" in reply.lower()
+    deadline = time.monotonic() + 10
+    while answers("hinted") == hinted and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server's output reaches its log file through a pipe
+    assert answers("hinted") == hinted + 1
+    assert answers("embedded") == embedded

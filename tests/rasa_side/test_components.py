@@ -160,3 +160,50 @@ def test_a_similar_code_without_a_page_is_a_related_procedure(spacy_model: Spacy
     assert [(e["entity"], e["value"]) for e in found] == [("procedure_related", "45380:45378")]
     found = entities(spacy_model, "what about code 93350")
     assert [(e["entity"], e["value"]) for e in found] == [("procedure_related", "93350:78452,93015,93306")]
+
+
+# --- question hints ---------------------------------------------------------------
+
+
+def test_question_hint_sends_the_text_ahead_and_leaves_the_message_alone() -> None:
+    import socket
+
+    from bot.components.question_hint import QuestionHint
+    from bot.question_hints import decode_hint
+
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    try:
+        component = QuestionHint(receiver.getsockname())
+        messages = [Message(data={"text": "does a colonoscopy hurt?"}), Message(data={"text": "/affirm"})]
+        before = [dict(m.data) for m in messages]
+        assert component.process(messages) is messages
+        assert [m.data for m in messages] == before
+        data, _ = receiver.recvfrom(8192)
+        assert decode_hint(data) == "does a colonoscopy hurt?"
+        receiver.settimeout(0.2)
+        with pytest.raises(socket.timeout):
+            receiver.recvfrom(8192)  # a button's payload is not a question: no hint
+    finally:
+        receiver.close()
+
+
+def test_question_hint_goes_on_when_nobody_listens_or_hints_are_off() -> None:
+    from bot.components.question_hint import QuestionHint
+
+    closed = socket_port_nobody_listens_on()
+    for component in (QuestionHint(("127.0.0.1", closed)), QuestionHint(None)):
+        for _ in range(3):  # a refused datagram may surface as an error on the next send
+            message = Message(data={"text": "how long does it take"})
+            assert component.process([message]) == [message]
+
+
+def socket_port_nobody_listens_on() -> int:
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()
+    return port

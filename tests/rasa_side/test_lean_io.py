@@ -24,7 +24,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_client import close, keep_alive
+from bot.action_client import DOMAIN_MISSING, close, keep_alive
 from bot.action_fallback import ResponseValidator
 from bot.tracker_store import ClinicTrackerStore
 
@@ -251,3 +251,44 @@ def test_an_http_error_still_raises_rasas_error() -> None:
             await runner.cleanup()
 
     asyncio.run(scenario())
+
+
+def test_the_domain_is_sent_only_when_the_action_server_lacks_it() -> None:
+    """rasa-sdk's protocol: a call names the domain's digest; 449 asks for the domain itself."""
+    held: Dict[str, Any] = {}
+    received: List[Dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        received.append(body)
+        if body.get("domain"):
+            held["digest"], held["domain"] = body["domain_digest"], body["domain"]
+        elif body.get("domain_digest") != held.get("digest"):
+            return web.json_response({"action_name": body["next_action"]}, status=DOMAIN_MISSING)
+        return web.json_response({"events": [], "responses": [{"text": f"{len(held['domain']['intents'])} intents"}]})
+
+    async def scenario() -> List[Any]:
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        keep_alive(endpoint)
+        domain = {"intents": ["greet", "ask_duration"], "responses": {"utter_greet": [{"text": "hi"}]}}
+        call = {"next_action": "action_answer", "sender_id": "p", "tracker": {"events": []}, "domain": domain}
+        answers = [await endpoint.request(json=dict(call), method="post", timeout=5) for _ in range(3)]
+        held.clear()  # the action server restarted
+        answers.append(await endpoint.request(json=dict(call), method="post", timeout=5))
+        await close(endpoint)
+        await runner.cleanup()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [a["responses"][0]["text"] for a in answers] == ["2 intents"] * 4
+    with_domain = ["domain" in body for body in received]
+    # first call: refused without the domain, repeated with it; then the digest is enough; after a restart again.
+    assert with_domain == [False, True, False, False, False, True]
+    assert len({body["domain_digest"] for body in received}) == 1

@@ -79,6 +79,27 @@ def test_search_stays_within_procedure_and_section(two_pages: Path, tmp_path: Pa
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_section_search_ranks_as_sentence_transformers_does(two_pages: Path, tmp_path: Path) -> None:
+    from sentence_transformers import util
+
+    embedder = HashingEmbedder()
+    index, _ = build_index(load_knowledge(two_pages), embedder, tmp_path / "index")
+    for question in ("drink fluids", "can i drive home", "how long", "what are the risks"):
+        query = embedder.encode([question])
+        for section in ("recovery", "preparation", "risks_and_complications", "duration"):
+            passages = index.section("45378", section)
+            start, end = index._by_procedure["45378"].rows(section)
+            expected = util.semantic_search(
+                query, index._by_procedure["45378"].embeddings[start:end], top_k=10, score_function=util.dot_score
+            )[0]
+            library = {passages[r["corpus_id"]]: r["score"] for r in expected}
+            hits = index.search(query, procedure="45378", section=section, top_k=10)
+            # The same passages with the same scores, best first (ties may be ordered either way).
+            assert {h.passage for h in hits} == set(library)
+            assert [h.score for h in hits] == pytest.approx([library[h.passage] for h in hits], abs=1e-6)
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 def test_real_model_ranks_the_answering_passage_first(tmp_path: Path) -> None:
     kb = load_knowledge(PAGES)
     embedder = SentenceTransformerEmbedder()

@@ -1,0 +1,180 @@
+"""A patient's question embedded while Rasa is still understanding it.
+
+In a knowledge-base turn the action server used to embed the question only
+when Rasa called the action, after its NLU pipeline and policies had run:
+about 5 ms of the model on the critical path, one after the other. The Rasa
+server now sends the message's text as soon as its NLU pipeline starts
+(:mod:`bot.components.question_hint`, one UDP datagram, never waited for),
+and the action server embeds it on its own thread (:class:`QuestionVectors`)
+while Rasa classifies the message on the other core. When the action asks
+for the question's vector it is ready, or nearly.
+
+A hint is only a head start. It can be lost, late or dropped and the answer
+is the same: :meth:`QuestionVectors.vector` embeds the question itself when
+no hint for that text is waiting. Each question is still embedded once: a
+hinted vector is used by one turn and then forgotten. Messages that turn
+out not to be questions (greetings, thanks) cost one embedding on an idle
+thread; while that thread is busy further hints are dropped, so under load
+the head start gives way instead of queueing work.
+
+Message texts are kept in memory only until used or for ``ttl`` seconds, and
+are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from bot.question_hints import MAX_HINT_BYTES, decode_hint
+from knowledge.embedder import Embedder, Vectors
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class HintStats:
+    """What became of hints (for tests and the benchmark; no texts)."""
+
+    received: int = 0
+    started: int = 0
+    dropped_busy: int = 0
+    used: int = 0
+    embedded_inline: int = 0
+    expired: int = 0
+
+
+class QuestionVectors:
+    """Question embeddings, started early by hints or computed on demand."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        capacity: int = 64,
+        ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._waiting: OrderedDict[str, tuple[float, Future[Vectors]]] = OrderedDict()
+        self._running = False
+        self._executor: ThreadPoolExecutor | None = None
+        self.stats = HintStats()
+
+    def hint(self, text: str) -> bool:
+        """Start embedding ``text`` in the background; False when it is known already or the thread is busy."""
+        now = self._clock()
+        with self._lock:
+            self.stats.received += 1
+            self._expire(now)
+            if text in self._waiting:
+                return False
+            if self._running:
+                self.stats.dropped_busy += 1
+                return False
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-hint")
+            self._running = True
+            self.stats.started += 1
+            future = self._executor.submit(self._embed, text)
+            self._waiting[text] = (now, future)
+            while len(self._waiting) > self._capacity:
+                self._waiting.popitem(last=False)
+            return True
+
+    def _embed(self, text: str) -> Vectors:
+        try:
+            return self._embedder.encode([text])
+        finally:
+            with self._lock:
+                self._running = False
+
+    def vector(self, text: str) -> Vectors:
+        """The question's embedding (one normalised row): the hinted one if any, else computed now."""
+        with self._lock:
+            self._expire(self._clock())
+            entry = self._waiting.pop(text, None)
+        if entry is not None:
+            try:
+                vectors = entry[1].result()
+            except Exception:  # the hint failed; the question is embedded below
+                logger.exception("embedding a hinted question failed")
+            else:
+                self.stats.used += 1
+                return vectors
+        self.stats.embedded_inline += 1
+        return self._embedder.encode([text])
+
+    def counts(self) -> tuple[int, int]:
+        """Questions answered so far with a hinted vector, and with one embedded on demand."""
+        return self.stats.used, self.stats.embedded_inline
+
+    def waiting(self) -> int:
+        """How many hinted texts are held now."""
+        with self._lock:
+            self._expire(self._clock())
+            return len(self._waiting)
+
+    def _expire(self, now: float) -> None:
+        while self._waiting:
+            first = next(iter(self._waiting.values()))
+            if now - first[0] < self._ttl:
+                return
+            self._waiting.popitem(last=False)
+            self.stats.expired += 1
+
+    def close(self) -> None:
+        """Stop the background thread (tests; a server just exits)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class HintListener:
+    """Receives hint datagrams on a UDP port and passes their texts to :class:`QuestionVectors`."""
+
+    def __init__(self, vectors: QuestionVectors, host: str, port: int) -> None:
+        self._vectors = vectors
+        self._socket = socket.socket(_family(host), socket.SOCK_DGRAM)
+        self._socket.bind((host, port))
+        self._socket.settimeout(0.5)  # so that close() is noticed
+        self.address: tuple[str, int] = self._socket.getsockname()[:2]
+        self._thread = threading.Thread(target=self._serve, name="question-hints", daemon=True)
+        self._closed = False
+
+    def start(self) -> HintListener:
+        """Listen on a daemon thread."""
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                data, _ = self._socket.recvfrom(MAX_HINT_BYTES + 1)
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed
+            text = decode_hint(data)
+            if text is not None:
+                self._vectors.hint(text)
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._closed = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        self._socket.close()
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
