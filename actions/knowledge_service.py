@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.question_vectors import QuestionVectors
+from actions.question_vectors import QuestionVectors, SpareCpu
 from knowledge.embedder import Embedder
 from knowledge.index import Hit, PassageIndex, build_index
 from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
@@ -50,7 +50,7 @@ class KnowledgeService:
         self._index_dir = index_dir
         self._embedder = embedder
         #: Questions' vectors, hinted ahead by the Rasa server or embedded on demand.
-        self.questions = questions or QuestionVectors(embedder)
+        self.questions = questions or QuestionVectors(embedder, spare_cpu=SpareCpu())
         self._pages = PageCache()
         self._lock = threading.Lock()
         # Taken before reading the pages: a change made while they load is seen next time.

@@ -12,10 +12,14 @@ for the question's vector it is ready, or nearly.
 A hint is only a head start. It can be lost, late or dropped and the answer
 is the same: :meth:`QuestionVectors.vector` embeds the question itself when
 no hint for that text is waiting. Each question is still embedded once: a
-hinted vector is used by one turn and then forgotten. Messages that turn
-out not to be questions (greetings, thanks) cost one embedding on an idle
-thread; while that thread is busy further hints are dropped, so under load
-the head start gives way instead of queueing work.
+hinted vector is used by one turn and then forgotten.
+
+A hint is speculative work: a message may turn out to be a greeting, or a
+question whose short section is given whole, and its embedding is wasted.
+So hints are taken only when the machine has about a core to spare
+(:class:`SpareCpu`, from /proc/stat) and the hint thread is idle. On a quiet
+server every question gets its head start; on a saturated one hints are
+dropped instead of competing with the work that answers patients.
 
 Message texts are kept in memory only until used or for ``ttl`` seconds, and
 are never logged.
@@ -24,6 +28,7 @@ are never logged.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -38,6 +43,55 @@ from knowledge.embedder import Embedder, Vectors
 logger = logging.getLogger(__name__)
 
 
+def read_proc_stat(path: str = "/proc/stat") -> tuple[int, int] | None:
+    """Idle and total CPU time of the machine so far (clock ticks), or ``None`` where /proc is absent."""
+    try:
+        with open(path, encoding="ascii") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 5:
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user/nice]
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+class SpareCpu:
+    """Whether the machine had at least ``min_idle_cores`` idle over the last ``period`` seconds or more."""
+
+    def __init__(
+        self,
+        min_idle_cores: float = 0.5,
+        period: float = 0.25,
+        read: Callable[[], tuple[int, int] | None] = read_proc_stat,
+        cores: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._min_idle = min_idle_cores
+        self._period = period
+        self._read = read
+        self._cores = cores or os.cpu_count() or 1
+        self._clock = clock
+        self._last: tuple[int, int] | None = read()
+        self._at = clock()
+        self._spare = True
+
+    def __call__(self) -> bool:
+        """The last verdict, renewed when ``period`` has passed (cheap to call for every hint)."""
+        now = self._clock()
+        if now - self._at < self._period:
+            return self._spare
+        sample = self._read()
+        if sample is None:
+            return True  # no /proc: hint always
+        if self._last is not None:
+            idle, total = sample[0] - self._last[0], sample[1] - self._last[1]
+            if total > 0:
+                self._spare = idle / total * self._cores >= self._min_idle
+        self._last, self._at = sample, now
+        return self._spare
+
+
 @dataclass
 class HintStats:
     """What became of hints (for tests and the benchmark; no texts)."""
@@ -45,6 +99,7 @@ class HintStats:
     received: int = 0
     started: int = 0
     dropped_busy: int = 0
+    dropped_no_spare_cpu: int = 0
     used: int = 0
     embedded_inline: int = 0
     expired: int = 0
@@ -60,8 +115,10 @@ class QuestionVectors:
         capacity: int = 64,
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        spare_cpu: Callable[[], bool] | None = None,
     ) -> None:
         self._embedder = embedder
+        self._spare_cpu = spare_cpu or (lambda: True)
         self._capacity = capacity
         self._ttl = ttl
         self._clock = clock
@@ -72,7 +129,7 @@ class QuestionVectors:
         self.stats = HintStats()
 
     def hint(self, text: str) -> bool:
-        """Start embedding ``text`` in the background; False when it is known already or the thread is busy."""
+        """Start embedding ``text`` in the background; False when it is known already, or no time is spare."""
         now = self._clock()
         with self._lock:
             self.stats.received += 1
@@ -81,6 +138,9 @@ class QuestionVectors:
                 return False
             if self._running:
                 self.stats.dropped_busy += 1
+                return False
+            if not self._spare_cpu():
+                self.stats.dropped_no_spare_cpu += 1
                 return False
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-hint")

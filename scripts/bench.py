@@ -38,7 +38,7 @@ REPORTS = ROOT / "reports"
 LOGS = ROOT / "build" / "bench-logs"
 STOCK_PORT = 5405
 #: Concurrent patients -> turns sent at that level (a cap; each level also stops after LEVEL_SECONDS).
-LEVELS = {1: 60, 10: 400, 50: 800}
+LEVELS = {1: 300, 10: 800, 50: 1000}
 QUICK_LEVELS = {1: 15, 10: 60, 50: 100}
 LEVEL_SECONDS = 90.0
 

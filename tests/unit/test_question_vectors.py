@@ -6,11 +6,12 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from actions.question_vectors import HintListener, QuestionVectors
+from actions.question_vectors import HintListener, QuestionVectors, SpareCpu, read_proc_stat
 from bot.question_hints import MAX_HINT_BYTES, decode_hint, encode_hint, hint_address
 from knowledge.embedder import HashingEmbedder, Vectors
 
@@ -177,3 +178,42 @@ def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
         sender.close()
         listener.close()
         vectors.close()
+
+
+def test_hints_are_dropped_when_the_machine_has_no_core_to_spare() -> None:
+    embedder = CountingEmbedder()
+    spare = [False]
+    vectors = QuestionVectors(embedder, spare_cpu=lambda: spare[0])
+    assert not vectors.hint("how long does it take")
+    assert vectors.stats.dropped_no_spare_cpu == 1
+    vectors.vector("how long does it take")
+    assert vectors.counts() == (0, 1), "the answer does not depend on the hint"
+    spare[0] = True
+    assert vectors.hint("how long does it take")
+    vectors.close()
+
+
+def test_spare_cpu_reads_idle_time_over_the_last_period() -> None:
+    clock = Clock()
+    samples = iter([(0, 0), (150, 200), (160, 400), (160, 400), (340, 600)])
+    spare = SpareCpu(min_idle_cores=0.5, period=0.25, read=lambda: next(samples), cores=2, clock=clock)
+    clock.now = 0.3
+    assert spare(), "150 of 200 ticks idle on 2 cores: 1.5 cores spare"
+    clock.now = 0.4
+    assert spare(), "within the period the last verdict holds (no new sample)"
+    clock.now = 0.6
+    assert not spare(), "10 of 200 ticks idle: 0.1 core spare"
+    clock.now = 0.9
+    assert not spare(), "no ticks passed: the last verdict holds"
+    clock.now = 1.2
+    assert spare()
+
+
+def test_spare_cpu_without_proc_always_allows_hints(tmp_path: Path) -> None:
+    assert read_proc_stat(str(tmp_path / "missing")) is None
+    clock = Clock()
+    spare = SpareCpu(read=lambda: None, clock=clock)
+    clock.now = 10.0
+    assert spare()
+    (tmp_path / "stat").write_text("cpu  10 0 5 80 5 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n", encoding="ascii")
+    assert read_proc_stat(str(tmp_path / "stat")) == (85, 100)
