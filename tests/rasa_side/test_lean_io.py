@@ -192,6 +192,15 @@ def test_the_split_check_agrees_on_the_answers_shape(result: Any) -> None:
 # --- kept-alive calls to the action server ------------------------------------------------
 
 
+async def serve(app: web.Application, port: int = 0, **runner_options: Any) -> tuple[web.AppRunner, int]:
+    """Start ``app`` on 127.0.0.1 (a free port unless given); return its runner and port."""
+    runner = web.AppRunner(app, **runner_options)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+
 def test_action_calls_reuse_one_connection_and_survive_a_closed_one() -> None:
     peers: List[Any] = []
 
@@ -203,20 +212,13 @@ def test_action_calls_reuse_one_connection_and_survive_a_closed_one() -> None:
     async def scenario() -> List[Any]:
         app = web.Application()
         app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app, keepalive_timeout=30)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await serve(app, keepalive_timeout=30)
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         keep_alive(endpoint)
         answers = [await endpoint.request(json={"n": n}, method="post", timeout=5) for n in range(3)]
         # The server restarts: the kept connection is dead, the next call still gets through.
         await runner.cleanup()
-        runner = web.AppRunner(app, keepalive_timeout=30)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port)
-        await site.start()
+        runner, _ = await serve(app, port, keepalive_timeout=30)
         answers.append(await endpoint.request(json={"n": 3}, method="post", timeout=5))
         await close(endpoint)
         await runner.cleanup()
@@ -236,11 +238,7 @@ def test_an_http_error_still_raises_rasas_error() -> None:
 
         app = web.Application()
         app.router.add_post("/webhook", broken)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await serve(app)
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         keep_alive(endpoint)
         try:
@@ -270,11 +268,7 @@ def test_the_domain_is_sent_only_when_the_action_server_lacks_it() -> None:
     async def scenario() -> List[Any]:
         app = web.Application()
         app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        runner, port = await serve(app)
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         keep_alive(endpoint)
         domain = {"intents": ["greet", "ask_duration"], "responses": {"utter_greet": [{"text": "hi"}]}}
