@@ -43,14 +43,12 @@ class Snapshot:
 class KnowledgeService:
     """Implements :class:`actions.answering.Retriever` over the current snapshot."""
 
-    def __init__(
-        self, pages_dir: Path, index_dir: Path, embedder: Embedder, questions: QuestionVectors | None = None
-    ) -> None:
+    def __init__(self, pages_dir: Path, index_dir: Path, embedder: Embedder) -> None:
         self._pages_dir = pages_dir
         self._index_dir = index_dir
         self._embedder = embedder
         #: Questions' vectors, hinted ahead by the Rasa server or embedded on demand.
-        self.questions = questions or QuestionVectors(embedder, spare_cpu=SpareCpu())
+        self.questions = QuestionVectors(embedder, spare_cpu=SpareCpu())
         self._pages = PageCache()
         self._lock = threading.Lock()
         # Taken before reading the pages: a change made while they load is seen next time.

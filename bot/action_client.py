@@ -39,18 +39,15 @@ _MARK = "_clinic_keep_alive"
 _RETRY_ON = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 #: rasa-sdk's answer to a call without a domain whose digest it does not hold.
 DOMAIN_MISSING = 449
-_digests: dict[int, tuple[Any, str]] = {}
+_digest: tuple[dict[str, Any], str] | None = None
 
 
 def domain_digest(domain: dict[str, Any]) -> str:
-    """A digest of a domain's content (cached per domain object: Rasa's ``Domain.as_dict`` returns the same one)."""
-    held = _digests.get(id(domain))
-    if held is not None and held[0] is domain:
-        return held[1]
-    digest = hashlib.sha256(ujson.dumps(domain, sort_keys=True).encode("utf-8")).hexdigest()
-    _digests.clear()  # one model's domain at a time
-    _digests[id(domain)] = (domain, digest)
-    return digest
+    """A digest of a domain's content, kept for the last domain (Rasa's ``Domain.as_dict`` returns the same one)."""
+    global _digest
+    if _digest is None or _digest[0] is not domain:
+        _digest = domain, hashlib.sha256(ujson.dumps(domain, sort_keys=True).encode("utf-8")).hexdigest()
+    return _digest[1]
 
 
 def _session(endpoint: EndpointConfig) -> aiohttp.ClientSession:

@@ -9,8 +9,6 @@ both runtimes import it.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 #: Marks a datagram as a question hint, and its format's version.
 HINT_PREFIX = b"clinic-faq-hint/1\n"
 #: Longer hints are ignored (the Rasa server does not send them).
@@ -34,12 +32,3 @@ def decode_hint(data: bytes) -> str | None:
         return data[len(HINT_PREFIX) :].decode("utf-8")
     except UnicodeDecodeError:
         return None
-
-
-def hint_address(action_server_url: str) -> tuple[str, int] | None:
-    """Where hints go: the action server's host, and the UDP port of its HTTP port's number."""
-    parts = urlsplit(action_server_url)
-    if not parts.hostname:
-        return None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return parts.hostname, port

@@ -104,6 +104,17 @@ class Settings:
         }
 
     @property
+    def question_hint_address(self) -> tuple[str, int] | None:
+        """Where the Rasa server sends question hints, or ``None`` when they are off.
+
+        The action server's host and the UDP port of its HTTP port's number (``ACTION_SERVER_URL``).
+        """
+        parts = urlsplit(self.action_server_url)
+        if not self.question_hints or not parts.hostname:
+            return None
+        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
     def bot_url(self) -> str:
         """The Rasa server's public address (``PUBLIC_BOT_URL``, else localhost)."""
         return self.public_bot_url or f"http://localhost:{self.rasa_port}"

@@ -26,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.question_hints import encode_hint, hint_address
+from bot.question_hints import encode_hint
 from bot.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ class QuestionHint(GraphComponent):
         execution_context: ExecutionContext,
     ) -> QuestionHint:
         """Create the component; hints go where ``ACTION_SERVER_URL`` points, unless turned off."""
-        config_ = settings()
-        return cls(hint_address(config_.action_server_url) if config_.question_hints else None)
+        return cls(settings().question_hint_address)
 
     def _open(self) -> socket.socket | None:
         if self._socket is not None or self._address is None:

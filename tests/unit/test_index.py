@@ -18,16 +18,6 @@ from knowledge.loader import load_knowledge
 from tests.conftest import PAGES, SEED
 
 
-@pytest.fixture()
-def two_pages(tmp_path: Path) -> Path:
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    colonoscopy = next(PAGES.glob("45378-*.txt"))
-    shutil.copy(colonoscopy, folder / colonoscopy.name)
-    return folder
-
-
 def test_index_is_rebuilt_only_for_changed_pages(two_pages: Path, tmp_path: Path) -> None:
     embedder = HashingEmbedder()
     index_dir = tmp_path / "index"

@@ -77,12 +77,8 @@ def test_a_turn_keeps_the_snapshot_it_started_with(watched: tuple[KnowledgeServi
     assert "30 to 60" in view.section("78580", "duration")[0].text
 
 
-def test_a_reload_parses_and_embeds_only_the_changed_page(tmp_path: Path) -> None:
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    shutil.copy(SEED, pages / SEED.name)
-    colonoscopy = next(PAGES.glob("45378-*.txt"))
-    shutil.copy(colonoscopy, pages / colonoscopy.name)
+def test_a_reload_parses_and_embeds_only_the_changed_page(tmp_path: Path, two_pages: Path) -> None:
+    pages = two_pages
     embedder = HashingEmbedder()
     service = KnowledgeService(pages, tmp_path / "index", embedder)
     before = service.snapshot
@@ -97,7 +93,7 @@ def test_a_reload_parses_and_embeds_only_the_changed_page(tmp_path: Path) -> Non
     assert embedder.calls[embedded:] == [len(after.kb.pages["78580"].passages)]  # one page embedded
     assert "30 to 60" in before.index.section("78580", "duration")[0].text  # the old snapshot is untouched
 
-    (pages / colonoscopy.name).unlink()
+    next(pages.glob("45378-*.txt")).unlink()
     removed = service.reload()
     assert removed.kb.get("45378") is None
     assert removed.index.section("45378", "recovery") == ()

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from actions.question_vectors import HintListener, QuestionVectors, SpareCpu, read_proc_stat
-from bot.question_hints import MAX_HINT_BYTES, decode_hint, encode_hint, hint_address
+from bot.question_hints import MAX_HINT_BYTES, decode_hint, encode_hint
+from bot.settings import load_settings
 from knowledge.embedder import HashingEmbedder, Vectors
 
 
@@ -157,7 +158,8 @@ def test_the_wire_format_keeps_the_text_exactly_and_skips_what_is_no_question() 
     ],
 )
 def test_hints_go_to_the_action_servers_host_and_port(url: str, address: tuple[str, int] | None) -> None:
-    assert hint_address(url) == address
+    assert load_settings({"ACTION_SERVER_URL": url}).question_hint_address == address
+    assert load_settings({"ACTION_SERVER_URL": url, "QUESTION_HINTS": "false"}).question_hint_address is None
 
 
 def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
