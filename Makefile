@@ -42,7 +42,7 @@ ONNX_MODEL := build/embedder/all-MiniLM-L6-v2.onnx
 MODEL := models/current.tar.gz
 # The model does not learn from the spaCy matcher (it is loaded by path when the
 # server starts), so a page edit that changes no name never retrains.
-TRAINING_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py)
 
 .PHONY: help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit eval bench clean
 
@@ -84,7 +84,7 @@ $(INDEX_STAMP): $(PAGES) $(KNOWLEDGE_CODE) | $(ACT_VENV)/.installed
 
 $(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed $(SPACY_STAMP)
 	@echo "==> training the assistant (about a minute)"
-	$(RASA) train --domain bot/domain.yml --data data --config config.yml --out models --fixed-model-name current
+	$(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name current
 	touch $@
 
 # The embedding model for ONNX Runtime (the action server embeds questions with it).
@@ -100,16 +100,16 @@ setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(MODEL)
 # --- serving ----------------------------------------------------------------
 
 run: setup
-	$(ACT_PY) scripts/serve.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m serving --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 shell: setup
-	$(ACT_PY) scripts/shell.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.shell --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 chat: setup
-	$(ACT_PY) scripts/chat.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.chat --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 ask: setup
-	@$(ACT_PY) scripts/ask.py "$(Q)" $(if $(P),--procedure $(P))
+	@$(ACT_PY) -m tools.ask "$(Q)" $(if $(P),--procedure $(P))
 
 # --- quality ----------------------------------------------------------------
 
@@ -124,16 +124,16 @@ typecheck: venvs
 test: setup lint typecheck
 	$(ACT_PY) -m knowledge.nlu_export --check
 	@mkdir -p build
-	$(RASA) data validate --domain bot/domain.yml --data data --config config.yml > build/validate.log 2>&1 \
+	$(RASA) data validate --domain domain.yml --data data --config config.yml > build/validate.log 2>&1 \
 	  || { cat build/validate.log; exit 1; }
-	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/rasa_side
-	$(ACT_PY) -m pytest tests --ignore=tests/rasa_side
+	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot
+	$(ACT_PY) -m pytest tests --ignore=tests/bot
 
 eval: setup
-	$(ACT_PY) scripts/eval.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.eval --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 bench: setup
-	$(ACT_PY) scripts/bench.py --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.bench --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 clean:
 	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache

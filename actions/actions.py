@@ -24,19 +24,7 @@ CLARIFY_MIN_CONFIDENCE = 0.1
 
 def request_from(tracker: Tracker) -> Request:
     """What NLU understood of the latest message."""
-    message = tracker.latest_message or {}
-    entities = message.get("entities") or []
-    procedures = tuple(str(e["value"]) for e in entities if e.get("entity") == "procedure")
-    ambiguous = tuple(tuple(str(e["value"]).split("|")) for e in entities if e.get("entity") == "procedure_ambiguous")
-    related = tuple(
-        (value.split(":")[0], tuple(value.split(":")[1].split(",")))
-        for value in (str(e["value"]) for e in entities if e.get("entity") == "procedure_related")
-        if ":" in value
-    )
-    intent = (message.get("intent") or {}).get("name") or ""
-    return Request(
-        intent=intent, text=message.get("text") or "", procedures=procedures, ambiguous=ambiguous, related=related
-    )
+    return Request.from_parse(tracker.latest_message or {})
 
 
 def context_from(tracker: Tracker) -> Context:

@@ -12,8 +12,9 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
+from common import entities as entities_format
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
@@ -79,7 +80,7 @@ class Button:
 
 @dataclass(frozen=True)
 class Utterance:
-    """One response of ``bot/domain.yml``, with its fill-in values and buttons."""
+    """One response of ``domain.yml``, with its fill-in values and buttons."""
 
     response: str
     values: dict[str, str] = field(default_factory=dict)
@@ -108,6 +109,29 @@ class Request:
     ambiguous: tuple[tuple[str, ...], ...] = ()
     #: Procedures only a page's Similar Codes names: (code, pages that list it).
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_parse(cls, message: dict[str, Any]) -> Request:
+        """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
+        entities = message.get("entities") or []
+
+        def values(kind: str) -> list[str]:
+            return [str(e["value"]) for e in entities if e.get("entity") == kind]
+
+        related = []
+        for value in values(entities_format.RELATED):
+            try:
+                found = entities_format.decode_related(value)
+            except ValueError:
+                continue
+            related.append((found.code, found.listed_by))
+        return cls(
+            intent=(message.get("intent") or {}).get("name") or "",
+            text=message.get("text") or "",
+            procedures=tuple(values(entities_format.PROCEDURE)),
+            ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
+            related=tuple(related),
+        )
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bot.question_hints import MAX_HINT_BYTES, decode_hint
+from common.hints import MAX_HINT_BYTES, decode_hint
 from knowledge.embedder import Embedder, Vectors
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import threading
 from actions.answering import Answerer
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener
-from bot.settings import settings
+from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
 

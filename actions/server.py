@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 
-from bot.settings import settings
+from common.settings import settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,8 +3,8 @@
 Rasa 3.6's ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession``,
 and so a new TCP connection, for every custom action it runs, and closes it
 afterwards: a connection set-up and tear-down on both servers in every
-knowledge-base turn. :func:`keep_alive` gives the action endpoint a request
-method with the same behaviour (headers, token parameters, CA file, errors,
+knowledge-base turn. :func:`kept_alive_request` is a request method for the action endpoint
+(installed by :mod:`bot.rasa_patches`) with the same behaviour (headers, token parameters, CA file, errors,
 JSON answer) over one session per event loop, whose connections are reused.
 
 An action call leaves the domain out once the action server has it: rasa-sdk
@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
-import types
 from typing import Any
 
 import aiohttp
@@ -35,7 +34,6 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 #: Below Sanic's default keep-alive (5 s on the action server), so that the
 #: action server is not the side that closes it while a request is sent.
 IDLE_SECONDS = 4.0
-_MARK = "_clinic_keep_alive"
 _RETRY_ON = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 #: rasa-sdk's answer to a call without a domain whose digest it does not hold.
 DOMAIN_MISSING = 449
@@ -67,7 +65,7 @@ def _session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
     return session
 
 
-async def _request(
+async def kept_alive_request(
     self: EndpointConfig,
     method: str = "post",
     subpath: str | None = None,
@@ -132,14 +130,6 @@ async def _send(
             if attempt == 2:
                 raise
     return None  # not reached: the second attempt returns or raises
-
-
-def keep_alive(endpoint: EndpointConfig) -> None:
-    """Give ``endpoint`` the kept-alive request method (once)."""
-    if getattr(endpoint, _MARK, False):
-        return
-    endpoint.request = types.MethodType(_request, endpoint)  # type: ignore[method-assign]
-    setattr(endpoint, _MARK, True)
 
 
 async def close(endpoint: EndpointConfig) -> None:

@@ -1,12 +1,10 @@
 """Response generator that fills the clinic's settings into the bot's own texts.
 
-Responses in ``bot/domain.yml`` may name ``{clinic_name}``, ``{clinic_phone}``,
+Responses in ``domain.yml`` may name ``{clinic_name}``, ``{clinic_phone}``,
 ``{clinic_hours}``, ``{emergency_number}`` and ``{crisis_line}``; the values come
-from the environment (:mod:`bot.settings`), so a clinic changes them without
+from the environment (:mod:`common.settings`), so a clinic changes them without
 retraining. It runs inside the Rasa server: emergency and hand-off messages do
-not depend on the action server being up. Configured in ``bot/endpoints.yml``.
-Loading it also installs :mod:`bot.action_fallback` (the reply when the action
-server is down or slow).
+not depend on the action server being up. Configured in ``endpoints.yml``.
 """
 
 from __future__ import annotations
@@ -19,8 +17,7 @@ from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import action_fallback
-from bot.settings import settings
+from common.settings import settings
 
 NOTICE = "utter_notice"
 #: Responses sent alone, without the first-reply notice (utter_outreach says it itself).
@@ -48,8 +45,6 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self._values = settings().response_values()
-        # Loaded once per Rasa server: the place to make custom actions fail politely.
-        action_fallback.install()
 
     async def generate(
         self,

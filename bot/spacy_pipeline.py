@@ -2,8 +2,8 @@
 
 ``spacy.blank("en")`` gives the tokenizer; an ``entity_ruler`` holds one phrase
 pattern for every way a page can be named (name, aliases, descriptor, CPT
-code), with the CPT code as the entity id ("93015|78452" for a name two pages
-share). Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
+code), with the CPT code as the entity id (several for a name pages share), in
+the forms of :mod:`common.entities`. Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import argparse
 import json
 from pathlib import Path
 
+from common import entities
+from common.paths import PAGES_DIR, SPACY_PIPELINE_DIR
 from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.names import name_variants
-from knowledge.paths import PAGES_DIR, SPACY_PIPELINE_DIR
 
 LABEL = "PROCEDURE"
 RELATED_LABEL = "RELATED"
@@ -24,12 +25,13 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
     """One phrase pattern per name variant, with the CPT code(s) as its id.
 
     Procedures that a page lists under "Similar Codes" but that have no page of
-    their own are matched too (label RELATED, id "45380:45378": the code, then
-    the pages that list it), so that the bot can offer the related page.
+    their own are matched too (label RELATED, id: the code, then the pages that
+    list it), so that the bot can offer the related page.
     """
     names = kb.name_index()
     items = [
-        {"label": LABEL, "pattern": variant, "id": "|".join(sorted(codes))} for variant, codes in sorted(names.items())
+        {"label": LABEL, "pattern": variant, "id": entities.encode_codes(codes)}
+        for variant, codes in sorted(names.items())
     ]
     related: dict[str, set[str]] = {}
     listed_by: dict[str, set[str]] = {}
@@ -44,9 +46,8 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
     for variant, codes in sorted(related.items()):
         if len(codes) == 1:
             code = next(iter(codes))
-            items.append(
-                {"label": RELATED_LABEL, "pattern": variant, "id": f"{code}:{','.join(sorted(listed_by[code]))}"}
-            )
+            related_id = entities.encode_related(entities.Related(code, tuple(listed_by[code])))
+            items.append({"label": RELATED_LABEL, "pattern": variant, "id": related_id})
     return items
 
 

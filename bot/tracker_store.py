@@ -18,8 +18,9 @@ endpoints work unchanged, and does the same work with less:
   the disk; a power cut can lose the last turns, never corrupt the file.
 
 Several Rasa servers can share one PostgreSQL database as with Rasa's store.
-Event types are looked up in a table built once (:func:`install_event_lookup`)
-instead of Rasa's walk over every ``Event`` subclass for every stored event.
+Reading events back is faster still with :mod:`bot.rasa_patches`' event-type
+table (installed by ``python -m bot.server``), instead of Rasa's walk over
+every ``Event`` subclass for every stored event.
 """
 
 from __future__ import annotations
@@ -34,37 +35,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from rasa.shared.utils.common import all_subclasses
 
 logger = logging.getLogger(__name__)
 
 #: Attribute set on a tracker: how many of its events are already stored.
 _STORED = "_clinic_stored_events"
-_ORIGINAL_RESOLVE = Event.resolve_by_type
-_lookup_installed = False
-
-
-def install_event_lookup() -> None:
-    """Resolve event type names through a table of Rasa's ``Event`` classes, built once.
-
-    Rasa's ``Event.resolve_by_type`` walks every subclass for each event it
-    reads. Unknown names (and Rasa's special cases) still go to Rasa's own code.
-    """
-    global _lookup_installed
-    if _lookup_installed:
-        return
-    table: Dict[str, type] = {}
-    for cls in all_subclasses(Event):
-        table.setdefault(cls.type_name, cls)
-
-    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
-        found = table.get(type_name)
-        if found is not None:
-            return found
-        return _ORIGINAL_RESOLVE(type_name, default)  # type: ignore[arg-type]
-
-    _lookup_installed = True
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment,method-assign]
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -96,7 +71,6 @@ class ClinicTrackerStore(SQLTrackerStore):
             )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        install_event_lookup()
         table = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
         session_start = (
@@ -150,4 +124,4 @@ class ClinicTrackerStore(SQLTrackerStore):
         }
 
 
-__all__: List[str] = ["ClinicTrackerStore", "install_event_lookup"]
+__all__: List[str] = ["ClinicTrackerStore"]

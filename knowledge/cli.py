@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from common.paths import INDEX_DIR, PAGES_DIR
 from knowledge.loader import check_folder, load_knowledge
 from knowledge.model import KnowledgeError
-from knowledge.paths import INDEX_DIR, PAGES_DIR
 from knowledge.sections import SECTION_KEYS, SECTION_TITLES
 
 

@@ -1,4 +1,4 @@
-"""Generate the NLU lookup table and synonyms of the ``procedure`` entity.
+"""Generate the NLU lookup table of the ``procedure`` entity (a feature for the intent classifier).
 
 Usage: ``python -m knowledge.nlu_export [--check]``. The output,
 ``data/nlu/lookups/procedures.yml``, is generated from ``knowledge/pages`` and
@@ -9,26 +9,21 @@ when it is stale.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from common.paths import LOOKUP_FILE, PAGES_DIR
 from knowledge.loader import KnowledgeBase, load_knowledge
-from knowledge.paths import LOOKUP_FILE, PAGES_DIR
 
 HEADER = "# Generated from knowledge/pages by `make nlu` (python -m knowledge.nlu_export): do not edit.\n"
 
 
 def render_lookups(kb: KnowledgeBase) -> str:
-    """The YAML text of the lookup table and synonyms, stable across runs."""
+    """The YAML text of the lookup table, stable across runs."""
     index = kb.name_index()
     lines = [HEADER, 'version: "3.1"', "nlu:", "- lookup: procedure", "  examples: |"]
     lines += [f"    - {_quote(variant)}" for variant in sorted(index)]
-    for page in kb:
-        # Ambiguous names get no synonym: the extractor reports them apart.
-        own = sorted(v for v, codes in index.items() if codes == {page.cpt} and v != page.cpt)
-        lines += [f"- synonym: {json.dumps(page.cpt)}", "  examples: |"]
-        lines += [f"    - {_quote(variant)}" for variant in own]
+    # No synonyms: the extractor emits the CPT code itself (bot/components/procedure_extractor.py).
     return "\n".join(lines) + "\n"
 
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from common.paths import BUILD_DIR
 from knowledge.embedder import SentenceTransformerEmbedder, Vectors
-from knowledge.paths import BUILD_DIR
 
 #: Where ``make`` puts the exported model.
 DEFAULT_PATH = BUILD_DIR / "embedder" / "all-MiniLM-L6-v2.onnx"

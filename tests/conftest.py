@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+#: The real servers and their fixtures (servers, bot_settings, patient, ...).
+pytest_plugins = ["tests.support.servers"]
 
 PAGES = ROOT / "knowledge" / "pages"
 SEED = PAGES / "78580-pulmonary-perfusion-imaging.txt"

@@ -41,7 +41,7 @@ from bot.channels.guard import (
     log_id,
     parse_request,
 )
-from bot.settings import Settings, settings
+from common.settings import Settings, settings
 
 logger = logging.getLogger(__name__)
 

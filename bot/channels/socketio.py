@@ -30,7 +30,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot.channels.guard import RateLimiter, clean_message, guard_texts, log_id
-from bot.settings import settings
+from common.settings import settings
 
 logger = logging.getLogger(__name__)
 

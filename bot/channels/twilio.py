@@ -6,7 +6,7 @@ Unlike Rasa's own Twilio connector, it
   ``RequestValidator`` with ``TWILIO_AUTH_TOKEN``; no token configured: every
   webhook is refused);
 - uses a keyed hash of the phone number as the Rasa sender id, and logs only
-  that (:func:`bot.channels.sms.sender_id`, key ``LOG_HASH_KEY``);
+  that (:func:`common.sms.sender_id`, key ``LOG_HASH_KEY``);
 - sends plain text in parts of at most 320 characters, cut at sentence ends,
   one after the other, and choices as "Reply 1 for ..." lines; a reply of "1"
   is mapped back to that choice's payload;
@@ -14,8 +14,8 @@ Unlike Rasa's own Twilio connector, it
   and the opt-out is kept in SQLite (``SMS_DB``) across restarts.
 
 Replies go out through Twilio's REST API (``TWILIO_API_BASE_URL``, a fake API
-on loopback in tests). Configured in ``bot/credentials.yml`` with no keys: the
-settings come from the environment (:mod:`bot.settings`).
+on loopback in tests). Configured in ``credentials.yml`` with no keys: the
+settings come from the environment (:mod:`common.settings`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels.guard import clean_message
-from bot.channels.sms import (
+from common.settings import Settings, settings
+from common.sms import (
     Keyword,
     KeywordTexts,
     choice_lines,
@@ -43,8 +44,7 @@ from bot.channels.sms import (
     sender_id,
     split_parts,
 )
-from bot.channels.store import SmsStore
-from bot.settings import Settings, settings
+from common.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
 

@@ -3,12 +3,12 @@
 It reads the entities that the knowledge-base matcher (the ``entity_ruler`` of
 the spaCy pipeline that ``SpacyNLP`` runs) found in the message, and adds
 fuzzy matches for misspelt names ("colonscopy") with rapidfuzz. Each name is
-emitted as its normalised text, which ``EntitySynonymMapper`` (trained from the
-generated synonyms) turns into the CPT code. A name that several pages share
-("stress test") becomes a ``procedure_ambiguous`` entity whose value lists the
-codes ("78452|93015"), so that the bot can ask which one is meant. A procedure
-that only a page's "Similar Codes" names becomes ``procedure_related``
-("45380:45378": the code, then the pages that list it).
+emitted as the CPT code the matcher already knows (the pattern's id), so no
+synonym mapping follows. A name that several pages share ("stress test")
+becomes a ``procedure_ambiguous`` entity whose value lists the codes, so that
+the bot can ask which one is meant. A procedure that only a page's "Similar
+Codes" names becomes ``procedure_related``. The values' forms are
+:mod:`common.entities`'.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-ENTITY = "procedure"
-AMBIGUOUS_ENTITY = "procedure_ambiguous"
-RELATED_ENTITY = "procedure_related"
+from common import entities
+
+ENTITY = entities.PROCEDURE
+AMBIGUOUS_ENTITY = entities.AMBIGUOUS
+RELATED_ENTITY = entities.RELATED
 _SPACES = re.compile(r"\s+")
 
 
@@ -104,19 +106,17 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def _exact(self, doc: Any, names: Dict[str, str]) -> List[Dict[str, Any]]:
-        entities = []
+        found = []
         for ent in doc.ents:
             if ent.label_ == "RELATED":
-                entities.append(
+                found.append(
                     {"entity": RELATED_ENTITY, "value": ent.ent_id_, "start": ent.start_char, "end": ent.end_char}
                 )
                 continue
             if ent.label_ != "PROCEDURE":
                 continue
-            name = normalise(ent.text)
-            value = name if name in names else ent.ent_id_
-            entities.append(self._entity(value, ent.ent_id_, ent.start_char, ent.end_char, 1.0))
-        return entities
+            found.append(self._entity(ent.ent_id_, ent.start_char, ent.end_char, 1.0))
+        return found
 
     def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Dict[str, Any] | None:
         """The best close match for a misspelt name among word n-grams.
@@ -138,19 +138,19 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
                 match = process.extractOne(
                     candidate, long_names, scorer=fuzz.ratio, score_cutoff=self._config["fuzzy_threshold"]
                 )
-                if match and "|" not in names[match[0]] and (best is None or match[1] > best[0]):
+                if match and not entities.is_ambiguous(names[match[0]]) and (best is None or match[1] > best[0]):
                     best = (float(match[1]), span.start_char, span.end_char, str(match[0]))
         if best is None:
             return None
         score, start_char, end_char, name = best
-        return self._entity(name, names[name], start_char, end_char, score / 100.0)
+        return self._entity(names[name], start_char, end_char, score / 100.0)
 
     @staticmethod
-    def _entity(value: str, codes: str, start: int, end: int, confidence: float) -> Dict[str, Any]:
-        ambiguous = "|" in codes
+    def _entity(codes: str, start: int, end: int, confidence: float) -> Dict[str, Any]:
+        """A ``procedure`` entity (one code) or a ``procedure_ambiguous`` one (a shared name's codes)."""
         return {
-            "entity": AMBIGUOUS_ENTITY if ambiguous else ENTITY,
-            "value": codes if ambiguous else value,
+            "entity": AMBIGUOUS_ENTITY if entities.is_ambiguous(codes) else ENTITY,
+            "value": codes,
             "start": start,
             "end": end,
             "confidence_entity": confidence,

@@ -26,8 +26,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.question_hints import encode_hint
-from bot.settings import settings
+from common.hints import encode_hint
+from common.settings import settings
 
 logger = logging.getLogger(__name__)
 

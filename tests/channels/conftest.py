@@ -26,9 +26,9 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from bot.channels.sms import sender_id
-from bot.settings import Settings, load_settings
-from tests.conversation import conftest as conversation
+from common.settings import Settings, load_settings
+from common.sms import sender_id
+from tests.support import servers as conversation
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import requests
 
-from bot.channels.sms import PART_LIMIT, keyword_texts, split_parts
-from bot.settings import Settings
-from scripts.processes import BotServers, server_env
+from common.settings import Settings
+from common.sms import PART_LIMIT, keyword_texts, split_parts
+from serving.processes import BotServers, server_env
 from tests.channels.conftest import AUTH_TOKEN, FakeTwilio, SmsPatient, new_phone, twilio_signature
-from tests.conversation.conftest import Patient
+from tests.support.servers import Patient
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -136,7 +136,7 @@ def test_stop_is_honoured_across_a_restart(
 
 def run_outreach(config: Settings, csv_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "scripts/outreach.py", str(csv_path), "--bot-url", f"http://127.0.0.1:{config.rasa_port}"],
+        [sys.executable, "serving/outreach.py", str(csv_path), "--bot-url", f"http://127.0.0.1:{config.rasa_port}"],
         cwd=ROOT,
         env=server_env(config),
         capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.sms import (
+from common.sms import (
     PART_LIMIT,
     Keyword,
     choice_lines,
@@ -17,7 +17,7 @@ from bot.channels.sms import (
     sender_id,
     split_parts,
 )
-from bot.channels.store import SmsStore
+from common.sms_store import SmsStore
 
 
 def test_markup_is_stripped() -> None:

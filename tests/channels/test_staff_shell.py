@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from scripts.chat import Choice, render, resolve
-from scripts.processes import server_env
-from scripts.shell import shell_command
+from common.settings import Settings
+from serving.processes import server_env
+from tools.chat import Choice, render, resolve
+from tools.shell import shell_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -36,7 +36,7 @@ def test_choices_are_numbered() -> None:
 @pytest.mark.servers
 def test_chat_against_the_running_bot(servers: object, bot_settings: Settings) -> None:
     session = subprocess.run(
-        [sys.executable, "scripts/chat.py", "--url", f"http://127.0.0.1:{bot_settings.rasa_port}"],
+        [sys.executable, "tools/chat.py", "--url", f"http://127.0.0.1:{bot_settings.rasa_port}"],
         cwd=ROOT,
         env=server_env(bot_settings),
         input="do i need to fast before?\n1\nhow long does it take\n/quit\n",

@@ -17,7 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot.settings import Settings
+from common.settings import Settings
 
 pytestmark = pytest.mark.servers
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.settings import Settings
+from common.settings import Settings
 from knowledge.loader import load_knowledge
-from scripts.processes import BotServers
+from serving.processes import BotServers
 from tests.conftest import PAGES
-from tests.conversation.conftest import Patient
+from tests.support.servers import Patient
 
 #: One plain question per section; {name} is the page's everyday name.
 QUESTIONS = {

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import requests
 
-from bot.settings import Settings
-from scripts.processes import BotServers
-from tests.conversation.conftest import Patient
+from common.settings import Settings
+from serving.processes import BotServers
+from tests.support.servers import Patient
 
 
 def test_page_edit_reaches_the_next_answer_under_load(

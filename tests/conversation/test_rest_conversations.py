@@ -6,9 +6,9 @@ import time
 
 import requests
 
-from bot.settings import Settings
-from scripts.processes import BotServers
-from tests.conversation.conftest import Patient
+from common.settings import Settings
+from serving.processes import BotServers
+from tests.support.servers import Patient
 
 
 def test_duration_of_the_seed_procedure(patient: Patient) -> None:

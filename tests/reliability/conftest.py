@@ -33,9 +33,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.settings import Settings, load_settings
-from scripts.processes import BotServers
-from tests.conversation.conftest import copy_knowledge, venv
+from common.settings import Settings, load_settings
+from serving.processes import BotServers
+from tests.support.servers import copy_knowledge, venv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOG_DIR = ROOT / "build" / "test-logs" / "reliability"

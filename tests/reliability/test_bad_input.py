@@ -14,8 +14,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import Settings
-from scripts.processes import BotServers
+from common.settings import Settings
+from serving.processes import BotServers
 from tests.reliability.conftest import Chat
 
 QUESTION = "how long does a colonoscopy take?"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from scripts.processes import BotServers, server_env
-from tests.conversation.conftest import venv
+from common.settings import Settings
+from serving.processes import BotServers, server_env
 from tests.reliability.conftest import ROOT, Chat, DelayProxy
+from tests.support.servers import venv
 
 UNAVAILABLE = "I can't look that up right now — please call the clinic at {phone}."
 QUESTION = "how long does a colonoscopy take?"
@@ -63,7 +63,7 @@ def test_action_server_down_then_back(servers: BotServers, bot_settings: Setting
     assert chat.tracker()["slots"]["procedure"] == "45378"
 
 
-# --- broken files: scripts/serve.py refuses to start, naming the file ----------
+# --- broken files: python -m serving refuses to start, naming the file ----------
 
 
 def serve(config: Settings, model: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +71,8 @@ def serve(config: Settings, model: Path, **env: str) -> subprocess.CompletedProc
     return subprocess.run(
         [
             sys.executable,
-            "scripts/serve.py",
+            "-m",
+            "serving",
             "--rasa-venv",
             str(venv("RASA_VENV")),
             "--actions-venv",

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.settings import Settings
+from common.settings import Settings
 from knowledge.loader import load_knowledge
-from scripts.processes import BotServers
+from serving.processes import BotServers
 from tests.reliability.conftest import Chat
 
 PATIENTS = 50

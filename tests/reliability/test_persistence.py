@@ -5,8 +5,8 @@ The same on PostgreSQL is in test_several_machines.py, which starts PostgreSQL.
 
 from __future__ import annotations
 
-from bot.settings import Settings
-from scripts.processes import BotServers
+from common.settings import Settings
+from serving.processes import BotServers
 from tests.reliability.conftest import Chat
 
 

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from bot.channels.guard import log_id
-from bot.settings import Settings
-from scripts.preflight import check_secrets
-from scripts.processes import BotServers
+from common.settings import Settings
+from serving.preflight import check_secrets
+from serving.processes import BotServers
 from tests.reliability.conftest import HASH_KEY, LOG_DIR, Chat
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from scripts.processes import BotServers
-from tests.conversation.conftest import venv
+from common.settings import Settings
+from serving.processes import BotServers
 from tests.reliability.conftest import LOG_DIR, Chat, DelayProxy, Postgres, reliability_settings
+from tests.support.servers import venv
 
 QUESTION = "how long does a colonoscopy take?"
 

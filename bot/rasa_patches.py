@@ -1,0 +1,161 @@
+"""Every change this project makes to Rasa's internals, in one place.
+
+Rasa 3.6 has no setting or hook for any of these, so each replaces one of its
+methods. :func:`install` applies them all, once, and is called by the Rasa
+server's entry point (``python -m bot.server``) before Rasa loads anything;
+nothing else installs a patch, and no constructor does. They were written
+against :data:`RASA_VERSION`: the entry point refuses any other version
+(:func:`check_version`), because a method they replace may have changed.
+
+The patches, and the measurement or bug behind each:
+
+``action_timeout_and_fallback``
+    ``RemoteAction.run`` gets ``ACTION_TIMEOUT`` seconds and, when the call
+    fails or times out, answers with ``utter_action_unavailable`` ("please call
+    the clinic") instead of Rasa's silence. Bug: Rasa waits five minutes for an
+    action and then replies nothing (``MessageProcessor._run_action`` swallows
+    the error); shown by tests/reliability/test_faults.py.
+``kept_alive_action_calls``
+    The action endpoint's ``request`` reuses one aiohttp session per event
+    loop, and leaves the domain out once the action server holds it
+    (rasa-sdk's ``domain_digest``). Measured: Rasa opened a TCP connection per
+    action call; with the lean tracker store, 10 patients went 35 → 58 turns/s
+    and p95 549 → 294 ms (``make bench``, stop 9).
+``response_check_per_event``
+    ``RemoteAction._validate_action_result`` checks each event against the one
+    schema its name selects instead of a ``oneOf`` of 23. Measured: 5 % of the
+    Rasa server's CPU under load (py-spy, ``make bench``); it accepts and
+    rejects exactly what Rasa's schema does (tests/bot/test_action_fallback.py).
+``event_type_table``
+    ``Event.resolve_by_type`` looks event names up in a table built once.
+    Measured: Rasa walks every ``Event`` subclass for each stored event it
+    reads; part of the tracker store's 40 % of the server's CPU (stop 9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import types
+from importlib import metadata
+from typing import Any, Awaitable, Callable, Dict, List
+
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.action_client import kept_alive_request
+from bot.action_fallback import ResponseValidator, unavailable_events
+from common.settings import settings
+
+logger = logging.getLogger(__name__)
+
+#: The Rasa release these patches were written for and tested against.
+RASA_VERSION = "3.6.21"
+
+RunMethod = Callable[..., Awaitable[List[Event]]]
+
+_installed: List[str] = []
+_ORIGINAL_RUN = RemoteAction.run
+_ORIGINAL_VALIDATE = RemoteAction._validate_action_result
+_ORIGINAL_RESOLVE = Event.resolve_by_type
+_validator: ResponseValidator | None = None
+_KEPT_ALIVE = "_clinic_keep_alive"
+
+
+class UnsupportedRasaVersionError(RuntimeError):
+    """The installed rasa is not the release the patches were written for."""
+
+
+def check_version(installed: str | None = None) -> None:
+    """Raise :class:`UnsupportedRasaVersionError` unless rasa is :data:`RASA_VERSION`."""
+    found = metadata.version("rasa") if installed is None else installed
+    if found != RASA_VERSION:
+        raise UnsupportedRasaVersionError(
+            f"rasa {found} is installed, but bot/rasa_patches.py was written for rasa {RASA_VERSION}. "
+            "Install the pinned version (make run builds its environment from requirements/rasa.txt), "
+            "or review every patch in bot/rasa_patches.py against the new release and change RASA_VERSION."
+        )
+
+
+def keep_alive(endpoint: EndpointConfig) -> None:
+    """Give ``endpoint`` the kept-alive request method (once per endpoint)."""
+    if getattr(endpoint, _KEPT_ALIVE, False):
+        return
+    endpoint.request = types.MethodType(kept_alive_request, endpoint)  # type: ignore[method-assign]
+    setattr(endpoint, _KEPT_ALIVE, True)
+
+
+def guarded(run: RunMethod, timeout: float) -> RunMethod:
+    """``RemoteAction.run`` with a time limit, kept-alive calls and a patient-facing reply on failure."""
+
+    async def run_or_apologise(
+        self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+    ) -> List[Event]:
+        if self.action_endpoint is not None:
+            keep_alive(self.action_endpoint)
+        try:
+            return await asyncio.wait_for(run(self, output_channel, nlg, tracker, domain), timeout=timeout)
+        except ActionExecutionRejection:
+            raise  # Rasa's own control flow
+        except asyncio.TimeoutError:
+            logger.error("custom action '%s' took over %.1f s: telling the patient to call", self.name(), timeout)
+        except Exception as error:  # never silence: whatever went wrong, the patient hears from us
+            logger.error("custom action '%s' failed (%s): telling the patient to call", self.name(), error)
+        return await unavailable_events(output_channel, nlg, tracker)
+
+    return run_or_apologise
+
+
+def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+    """Rasa's check of an action server response, with the schema compiled once and split by event."""
+    global _validator
+    if _validator is None:
+        _validator = ResponseValidator(self.action_response_format_spec())
+    error = _validator.first_error(result)
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from the Action "
+            "endpoint is valid."
+        )
+        raise error
+    return True
+
+
+def event_type_resolver() -> Callable[..., type | None]:
+    """``Event.resolve_by_type`` through a table of Rasa's ``Event`` classes, built once.
+
+    Unknown names (and Rasa's special cases) still go to Rasa's own code.
+    """
+    table: Dict[str, type] = {}
+    for cls in all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        found = table.get(type_name)
+        if found is not None:
+            return found
+        return _ORIGINAL_RESOLVE(type_name, default)  # type: ignore[arg-type]
+
+    return resolve_by_type
+
+
+def install(timeout: float | None = None) -> List[str]:
+    """Apply every patch, once; return the names of those applied by this call (none the second time)."""
+    if _installed:
+        return []
+    limit = settings().action_timeout if timeout is None else timeout
+    RemoteAction.run = guarded(_ORIGINAL_RUN, limit)  # type: ignore[method-assign]
+    _installed.extend(["action_timeout_and_fallback", "kept_alive_action_calls"])
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    _installed.append("response_check_per_event")
+    Event.resolve_by_type = staticmethod(event_type_resolver())  # type: ignore[assignment,method-assign]
+    _installed.append("event_type_table")
+    logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
+    return list(_installed)
+
+
+def installed() -> List[str]:
+    """The names of the patches in force in this process."""
+    return list(_installed)

@@ -1,0 +1,1 @@
+"""Code both runtimes import: settings, paths, wire formats. Standard library only."""

@@ -1,1 +1,0 @@
-"""Developer and operator scripts: serving, shell, evaluation, benchmark."""

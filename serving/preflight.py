@@ -1,0 +1,105 @@
+"""Checks before serving: the files the bot needs are there and readable.
+
+Run by ``serving/__main__.py (python -m serving)`` before any server starts, so that a missing or
+corrupt file stops ``make run`` with a message that names the file, instead
+of a Rasa server without a model (Rasa 3.6 serves on without one) or an action
+server that fails later. The action server's own warm-up repeats the
+knowledge checks. Serving beyond loopback with the development secrets is
+refused too.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from common.paths import SPACY_PIPELINE_DIR
+from common.settings import Settings
+from knowledge.index import EMBEDDINGS, MANIFEST
+from knowledge.loader import check_folder
+
+
+def check_model(model: Path) -> list[str]:
+    """Problems of the trained model archive (a gzipped tar with ``metadata.json``)."""
+    if not model.is_file():
+        return [f"{model}: the trained model is missing: run `make model`"]
+    try:
+        with tarfile.open(model, "r:gz") as archive:
+            names = {member.name for member in archive}  # reads the whole archive: catches truncation
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        return [f"{model}: the trained model is unreadable ({exc}): delete it and run `make model`"]
+    if "metadata.json" not in names:
+        return [f"{model}: not a Rasa model (no metadata.json): delete it and run `make model`"]
+    return []
+
+
+def check_index(index_dir: Path) -> list[str]:
+    """Problems of a stored index (a missing one is built by the action server at start)."""
+    manifest = index_dir / MANIFEST
+    if not manifest.exists():
+        return []
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("pages"), dict):
+            raise ValueError("no pages")
+    except (OSError, ValueError) as exc:
+        return [f"{manifest}: the index manifest is corrupt ({exc}): delete {index_dir} and run `make index`"]
+    embeddings = index_dir / EMBEDDINGS
+    try:
+        np.load(embeddings, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        return [f"{embeddings}: the index embeddings are unreadable ({exc}): delete {index_dir} and run `make index`"]
+    return []
+
+
+def check_knowledge(pages_dir: Path) -> list[str]:
+    """Errors of the procedure pages, each with file and line."""
+    if not pages_dir.is_dir():
+        return [f"{pages_dir}: the knowledge folder is missing (KNOWLEDGE_DIR)"]
+    kb, problems = check_folder(pages_dir)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    if not errors and not len(kb):
+        errors.append(f"{pages_dir}: no procedure pages")
+    return errors
+
+
+def check_spacy_pipeline(folder: Path = SPACY_PIPELINE_DIR) -> list[str]:
+    """Problems of the spaCy pipeline that the model loads by path."""
+    meta = folder / "meta.json"
+    if not meta.is_file():
+        return [f"{meta}: the spaCy pipeline is missing: run `make spacy`"]
+    try:
+        json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{meta}: the spaCy pipeline is corrupt ({exc}): delete {folder} and run `make spacy`"]
+    return []
+
+
+def check_secrets(config: Settings) -> list[str]:
+    """The development secrets are refused when the bot listens beyond this machine."""
+    if config.bind_host in {"127.0.0.1", "localhost", "::1"}:
+        return []
+    defaults = Settings()
+    return [
+        f"{name} is the development default: set a long random value before serving on {config.bind_host}"
+        for name, value, default in (
+            ("BOT_API_TOKEN", config.bot_api_token, defaults.bot_api_token),
+            ("LOG_HASH_KEY", config.log_hash_key, defaults.log_hash_key),
+        )
+        if value == default
+    ]
+
+
+def problems(config: Settings, model: Path) -> list[str]:
+    """Everything that would keep the bot from serving fully and safely, one line each."""
+    return [
+        *check_secrets(config),
+        *check_model(model),
+        *check_spacy_pipeline(),
+        *check_knowledge(config.knowledge_dir),
+        *check_index(config.index_dir),
+    ]

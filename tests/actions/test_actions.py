@@ -1,0 +1,83 @@
+"""The custom actions as rasa-sdk runs them: tracker in, messages and slot events out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionAnswer, ActionClarify
+from actions.answering import Answerer
+from actions.knowledge_service import KnowledgeService
+from tests.conftest import PAGES
+from tests.support.fakes import HashingEmbedder
+
+
+@pytest.fixture(scope="module")
+def action(tmp_path_factory: pytest.TempPathFactory) -> ActionAnswer:
+    index_dir: Path = tmp_path_factory.mktemp("index")
+    return ActionAnswer(Answerer(KnowledgeService(PAGES, index_dir, HashingEmbedder())))
+
+
+def tracker(text: str, intent: str, entities: list[dict[str, Any]], slots: dict[str, Any] | None = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities}
+    events = [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("patient", slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_answer_sets_both_contract_slots(action: ActionAnswer) -> None:
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "procedure", "value": "78580"}]
+    events = await action.run(dispatcher, tracker("how long does it take", "ask_duration", entities), {})
+    assert slots(events)["procedure"] == "78580"
+    assert slots(events)["answer_section"] == "duration"
+    assert dispatcher.messages[0]["response"] == "utter_answer"
+    assert "30 to 60 minutes" in dispatcher.messages[0]["answer"]
+
+
+async def test_only_slots_that_change_are_set_but_answer_section_always(action: ActionAnswer) -> None:
+    entities = [{"entity": "procedure", "value": "78580"}]
+    known = {"procedure": "78580", "last_question": "ask_duration", "pending_question": None}
+    events = await action.run(CollectingDispatcher(), tracker("how long is it", "ask_duration", entities, known), {})
+    assert [e["name"] for e in events if e["event"] == "slot"] == ["answer_section"]
+    assert slots(events)["answer_section"] == "duration"
+
+    other = [{"entity": "procedure", "value": "45378"}]
+    events = await action.run(CollectingDispatcher(), tracker("and a colonoscopy?", "ask_duration", other, known), {})
+    assert slots(events) == {"answer_section": "duration", "procedure": "45378"}
+
+
+async def test_choices_are_sent_as_buttons(action: ActionAnswer) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker("do i need to fast", "ask_preparation", []), {})
+    assert slots(events)["answer_section"] is None
+    assert slots(events)["pending_question"] == "ask_preparation"
+    assert len(dispatcher.messages[0]["buttons"]) == 16
+
+
+async def test_clarify_offers_close_interpretations() -> None:
+    message = {
+        "text": "after the scan thing",
+        "intent": {"name": "nlu_fallback", "confidence": 0.55},
+        "entities": [],
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.55},
+            {"name": "ask_recovery", "confidence": 0.41},
+            {"name": "ask_duration", "confidence": 0.33},
+            {"name": "greet", "confidence": 0.1},
+        ],
+    }
+    dispatcher = CollectingDispatcher()
+    state = Tracker("p", {}, message, [], False, None, {}, "action_listen")
+    events = await ActionClarify().run(dispatcher, state, {})
+    assert dispatcher.messages[0]["response"] == "utter_did_you_mean"
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == ["Afterwards", "How long it takes", "Something else"]
+    assert slots(events)["answer_section"] is None

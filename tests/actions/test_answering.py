@@ -1,0 +1,143 @@
+"""The dialogue's decisions, with the real pages and a fake embedder (no servers, no model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from actions.answering import Answerer, Context, Request
+from actions.knowledge_service import KnowledgeService
+from tests.conftest import PAGES
+from tests.support.fakes import HashingEmbedder
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    index_dir: Path = tmp_path_factory.mktemp("index")
+    return Answerer(KnowledgeService(PAGES, index_dir, HashingEmbedder()))
+
+
+def test_question_with_procedure_is_answered_from_its_section(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_duration", "how long is the lung scan", ("78580",)), Context())
+    assert turn.procedure == "78580"
+    assert turn.answer_section == "duration"
+    assert turn.utterances[0].response == "utter_answer"
+    assert "30 to 60 minutes" in turn.utterances[0].values["answer"]
+
+
+def test_question_before_procedure_is_known_asks_which_and_remembers(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_preparation", "can i eat before"), Context())
+    assert turn.answer_section is None
+    assert turn.procedure is None
+    assert turn.pending_question == "ask_preparation"
+    assert turn.utterances[0].response == "utter_ask_which_procedure"
+    payloads = [b.payload for b in turn.utterances[0].buttons]
+    assert len(payloads) == 16
+    assert '/inform_procedure{"procedure": "45378"}' in payloads
+
+    answer = answerer.respond(
+        Request("inform_procedure", "colonoscopy", ("45378",)),
+        Context(pending_question="ask_preparation", pending_text="can i eat before"),
+    )
+    assert answer.procedure == "45378"
+    assert answer.answer_section == "preparation"
+    assert answer.pending_question is None
+
+
+def test_follow_up_uses_the_procedure_in_context(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_patient_experience", "does it hurt"), Context(procedure="70551"))
+    assert (turn.procedure, turn.answer_section) == ("70551", "patient_experience")
+
+
+def test_naming_another_procedure_changes_it(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_recovery", "and after a knee scope?", ("29881",)), Context(procedure="45378"))
+    assert (turn.procedure, turn.answer_section) == ("29881", "recovery")
+
+
+def test_shared_name_asks_which_one(answerer: Answerer) -> None:
+    turn = answerer.respond(
+        Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),)), Context()
+    )
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_ask_which_of"
+    assert sorted(b.payload for b in turn.utterances[0].buttons) == [
+        '/inform_procedure{"procedure": "78452"}',
+        '/inform_procedure{"procedure": "93015"}',
+    ]
+    assert turn.pending_question == "ask_duration"
+
+
+def test_long_section_gives_best_passages_and_offers_the_rest(answerer: Answerer) -> None:
+    first = answerer.respond(
+        Request("ask_preparation", "what about my blood thinner medications", ("78580",)), Context()
+    )
+    assert first.utterances[0].response == "utter_answer_with_more"
+    assert "blood thinners" in first.utterances[0].values["answer"]
+    assert first.more_section == "preparation"
+    assert 0 < len(first.shown) < 3
+
+    more = answerer.respond(
+        Request("ask_more", "tell me more"),
+        Context(procedure="78580", more_section="preparation", shown=first.shown),
+    )
+    assert more.answer_section == "preparation"
+    assert more.more_section is None
+    shown_again = set(first.shown) & {p.position for p in (h.passage for h in more.passages)}
+    assert not shown_again
+
+
+def test_empty_section_says_so_without_a_section(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_similar_procedures", "related codes?", ("78580",)), Context())
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_no_section_info"
+
+
+def test_procedure_alone_introduces_it(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("inform_procedure", "mammogram", ("77067",)), Context())
+    assert turn.answer_section == "summary"
+    assert turn.utterances[0].response == "utter_introduce"
+    assert len(turn.utterances[0].buttons) == 5
+
+
+def test_naming_a_new_procedure_repeats_the_last_question_for_it(answerer: Answerer) -> None:
+    first = answerer.respond(Request("ask_preparation", "what should i avoid before", ("45378",)), Context())
+    assert first.last_question == "ask_preparation"
+    turn = answerer.respond(
+        Request("inform_procedure", "and for the brain mri?", ("70551",)),
+        Context(procedure="45378", last_question=first.last_question),
+    )
+    assert (turn.procedure, turn.answer_section) == ("70551", "preparation")
+
+
+def test_a_question_naming_two_procedures_is_about_the_first(answerer: Answerer) -> None:
+    turn = answerer.respond(
+        Request("ask_risks", "risks of a chest x-ray before my knee scope", ("71046", "29881")), Context()
+    )
+    assert (turn.procedure, turn.answer_section) == ("71046", "risks_and_complications")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["should i take my 25 mg carvedilol the morning of the echo", "im on apixaban, do i skip it before the egd"],
+)
+def test_questions_about_the_patients_own_medicine_go_to_a_clinician(answerer: Answerer, text: str) -> None:
+    turn = answerer.respond(Request("ask_preparation", text, ("45378",)), Context())
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_handoff_personal"
+
+
+def test_general_medicine_questions_are_still_answered(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_preparation", "should i stop blood thinners before it", ("45378",)), Context())
+    assert turn.answer_section == "preparation"
+
+
+def test_a_procedure_only_similar_codes_name_gets_the_related_page_offered(answerer: Answerer) -> None:
+    turn = answerer.respond(
+        Request("ask_duration", "how long is a colonoscopy with biopsy", related=(("45380", ("45378",)),)), Context()
+    )
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_related_offer"
+    assert turn.utterances[0].values["related_name"] == "Colonoscopy with biopsy (45380)"
+    assert [b.payload for b in turn.utterances[0].buttons] == ['/inform_procedure{"procedure": "45378"}']
+    assert turn.pending_question == "ask_duration"

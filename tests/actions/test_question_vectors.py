@@ -1,0 +1,222 @@
+"""Questions embedded ahead on a hint from the Rasa server, or on demand: the same vectors either way."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actions.question_vectors import HintListener, QuestionVectors, SpareCpu, read_proc_stat
+from common.hints import MAX_HINT_BYTES, decode_hint, encode_hint
+from common.settings import load_settings
+from knowledge.embedder import Vectors
+from tests.support.fakes import HashingEmbedder
+
+
+class CountingEmbedder:
+    """HashingEmbedder's vectors, counting calls; optionally held until released."""
+
+    model_id = "counting"
+
+    def __init__(self, hold: threading.Event | None = None, fail: bool = False) -> None:
+        self.inner = HashingEmbedder()
+        self.calls: list[str] = []
+        self.started = threading.Event()
+        self._hold = hold
+        self._fail = fail
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.calls.extend(texts)
+        self.started.set()
+        if self._hold is not None:
+            self._hold.wait(5)
+        if self._fail:
+            raise RuntimeError("model failed")
+        return self.inner.encode(texts)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_until(condition: object, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached in time")
+        time.sleep(0.005)
+
+
+def test_a_hinted_question_is_embedded_once_and_gives_the_same_vector() -> None:
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder)
+    assert vectors.hint("how long does a colonoscopy take?")
+    got = vectors.vector("how long does a colonoscopy take?")
+    expected = HashingEmbedder().encode(["how long does a colonoscopy take?"])
+    np.testing.assert_array_equal(got, expected)
+    assert embedder.calls == ["how long does a colonoscopy take?"]
+    assert vectors.counts() == (1, 0)
+    vectors.close()
+
+
+def test_without_a_hint_the_question_is_embedded_on_demand() -> None:
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder)
+    got = vectors.vector("does it hurt")
+    np.testing.assert_array_equal(got, HashingEmbedder().encode(["does it hurt"]))
+    assert vectors.counts() == (0, 1)
+
+
+def test_a_hinted_vector_serves_one_turn_only() -> None:
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder)
+    vectors.hint("can i drive home after")
+    vectors.vector("can i drive home after")
+    vectors.vector("can i drive home after")
+    assert vectors.counts() == (1, 1)
+    assert len(embedder.calls) == 2
+    vectors.close()
+
+
+def test_hints_are_dropped_while_the_thread_is_busy_and_the_answer_waits_for_a_running_one() -> None:
+    release = threading.Event()
+    embedder = CountingEmbedder(hold=release)
+    vectors = QuestionVectors(embedder)
+    assert vectors.hint("first question")
+    assert embedder.started.wait(5)
+    assert not vectors.hint("second question"), "a busy thread must not queue work"
+    assert not vectors.hint("first question"), "a text already waiting is not embedded twice"
+    assert vectors.stats.dropped_busy == 1
+    result: list[Vectors] = []
+    waiter = threading.Thread(target=lambda: result.append(vectors.vector("first question")))
+    waiter.start()
+    time.sleep(0.05)
+    assert not result, "the answer waits for the running embedding"
+    release.set()
+    waiter.join(5)
+    np.testing.assert_array_equal(result[0], HashingEmbedder().encode(["first question"]))
+    assert embedder.calls == ["first question"]
+    vectors.close()
+
+
+def test_old_hints_expire_and_the_count_is_bounded() -> None:
+    clock = Clock()
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder, capacity=3, ttl=30.0, clock=clock)
+    for n in range(5):
+        vectors.hint(f"question {n}")
+        wait_until(lambda: not vectors._running)
+    assert vectors.waiting() == 3
+    clock.now = 31.0
+    assert vectors.waiting() == 0
+    assert vectors.stats.expired == 3
+    vectors.vector("question 4")
+    assert vectors.counts() == (0, 1), "an expired hint is not used"
+    vectors.close()
+
+
+def test_a_failed_hint_falls_back_to_embedding_now() -> None:
+    failing = CountingEmbedder(fail=True)
+    vectors = QuestionVectors(failing)
+    vectors.hint("is it safe")
+    wait_until(lambda: not vectors._running)
+    failing._fail = False
+    got = vectors.vector("is it safe")
+    np.testing.assert_array_equal(got, HashingEmbedder().encode(["is it safe"]))
+    assert vectors.counts() == (0, 1)
+    vectors.close()
+
+
+def test_the_wire_format_keeps_the_text_exactly_and_skips_what_is_no_question() -> None:
+    text = "  what are the risks? é 🙂 "
+    data = encode_hint(text)
+    assert data is not None
+    assert decode_hint(data) == text, "the action looks the vector up by the exact text"
+    assert encode_hint('/inform_procedure{"procedure": "45378"}') is None
+    assert encode_hint("   ") is None
+    assert encode_hint("x" * MAX_HINT_BYTES) is None
+    assert decode_hint(b"GET / HTTP/1.1\r\n") is None
+    assert decode_hint(data[:-3] + b"\xff\xfe\xfd") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://127.0.0.1:5055/webhook", ("127.0.0.1", 5055)),
+        ("http://actions.internal:6000/webhook", ("actions.internal", 6000)),
+        ("https://actions.example.org/webhook", ("actions.example.org", 443)),
+        ("http://[::1]:5055/webhook", ("::1", 5055)),
+        ("not a url", None),
+    ],
+)
+def test_hints_go_to_the_action_servers_host_and_port(url: str, address: tuple[str, int] | None) -> None:
+    assert load_settings({"ACTION_SERVER_URL": url}).question_hint_address == address
+    assert load_settings({"ACTION_SERVER_URL": url, "QUESTION_HINTS": "false"}).question_hint_address is None
+
+
+def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder)
+    listener = HintListener(vectors, "127.0.0.1", 0).start()
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sender.sendto(b"not a hint", listener.address)
+        data = encode_hint("who does the scan?")
+        assert data is not None
+        sender.sendto(data, listener.address)
+        wait_until(lambda: vectors.stats.received == 1 and not vectors._running)
+        vectors.vector("who does the scan?")
+        assert vectors.counts() == (1, 0)
+        assert embedder.calls == ["who does the scan?"]
+    finally:
+        sender.close()
+        listener.close()
+        vectors.close()
+
+
+def test_hints_are_dropped_when_the_machine_has_no_core_to_spare() -> None:
+    embedder = CountingEmbedder()
+    spare = [False]
+    vectors = QuestionVectors(embedder, spare_cpu=lambda: spare[0])
+    assert not vectors.hint("how long does it take")
+    assert vectors.stats.dropped_no_spare_cpu == 1
+    vectors.vector("how long does it take")
+    assert vectors.counts() == (0, 1), "the answer does not depend on the hint"
+    spare[0] = True
+    assert vectors.hint("how long does it take")
+    vectors.close()
+
+
+def test_spare_cpu_reads_idle_time_over_the_last_period() -> None:
+    clock = Clock()
+    samples = iter([(0, 0), (150, 200), (160, 400), (160, 400), (340, 600)])
+    spare = SpareCpu(min_idle_cores=0.5, period=0.25, read=lambda: next(samples), cores=2, clock=clock)
+    clock.now = 0.3
+    assert spare(), "150 of 200 ticks idle on 2 cores: 1.5 cores spare"
+    clock.now = 0.4
+    assert spare(), "within the period the last verdict holds (no new sample)"
+    clock.now = 0.6
+    assert not spare(), "10 of 200 ticks idle: 0.1 core spare"
+    clock.now = 0.9
+    assert not spare(), "no ticks passed: the last verdict holds"
+    clock.now = 1.2
+    assert spare()
+
+
+def test_spare_cpu_without_proc_always_allows_hints(tmp_path: Path) -> None:
+    assert read_proc_stat(str(tmp_path / "missing")) is None
+    clock = Clock()
+    spare = SpareCpu(read=lambda: None, clock=clock)
+    clock.now = 10.0
+    assert spare()
+    (tmp_path / "stat").write_text("cpu  10 0 5 80 5 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n", encoding="ascii")
+    assert read_proc_stat(str(tmp_path / "stat")) == (85, 100)

@@ -1,0 +1,82 @@
+"""Rasa's patches (bot/rasa_patches.py) and the Rasa server's entry point (bot/server.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet
+
+from bot import rasa_patches, server
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PATCHES = ["action_timeout_and_fallback", "kept_alive_action_calls", "response_check_per_event", "event_type_table"]
+
+
+def test_importing_the_bot_installs_nothing(tmp_path: Path) -> None:
+    # A fresh interpreter: importing every Rasa-side module, and building the NLG and the
+    # tracker store, leaves Rasa's methods as Rasa wrote them.
+    code = (
+        "import rasa.core.actions.action as a, rasa.shared.core.events as e\n"
+        "run, validate, resolve = a.RemoteAction.run, a.RemoteAction._validate_action_result, e.Event.resolve_by_type\n"
+        "import bot.nlg, bot.tracker_store, bot.policies, bot.channels.rest, bot.channels.socketio\n"
+        "import bot.channels.twilio, bot.components.procedure_extractor, bot.components.red_flags\n"
+        "import bot.components.question_hint, bot.rasa_patches\n"
+        "bot.nlg.ClinicNaturalLanguageGenerator()\n"
+        f"bot.tracker_store.ClinicTrackerStore(host='sqlite:///{tmp_path / 'tracker.db'}')\n"
+        "assert a.RemoteAction.run is run and a.RemoteAction._validate_action_result is validate\n"
+        "assert e.Event.resolve_by_type is resolve\n"
+        "assert bot.rasa_patches.installed() == []\n"
+        "print('untouched')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("untouched")
+
+
+def test_the_patches_install_exactly_once() -> None:
+    first = rasa_patches.install(timeout=5.0)
+    run = RemoteAction.run
+    resolve = Event.resolve_by_type
+    second = rasa_patches.install(timeout=5.0)
+    assert set(rasa_patches.installed()) == set(PATCHES)
+    assert first in ([], PATCHES)  # [] when another test installed them first
+    assert second == []
+    assert RemoteAction.run is run and Event.resolve_by_type is resolve
+
+
+def test_the_event_table_resolves_as_rasa_does() -> None:
+    rasa_patches.install(timeout=5.0)
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("action") is ActionExecuted
+    with pytest.raises(ValueError, match="Unknown event name"):  # Rasa's own answer, as before
+        Event.resolve_by_type("no such event")
+
+
+def test_the_pinned_version_passes_the_guard() -> None:
+    rasa_patches.check_version()  # the installed rasa is the pinned one
+    rasa_patches.check_version(rasa_patches.RASA_VERSION)
+
+
+def test_another_version_is_refused() -> None:
+    with pytest.raises(rasa_patches.UnsupportedRasaVersionError, match=r"rasa 3\.7\.0 is installed.*3\.6\.21"):
+        rasa_patches.check_version("3.7.0")
+
+
+def test_the_entry_point_refuses_another_version(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(rasa_patches.metadata, "version", lambda name: "3.6.20")
+    installs: list[float | None] = []
+    monkeypatch.setattr(rasa_patches, "install", lambda timeout=None: installs.append(timeout) or [])
+    assert server.main(["run", "--model", "nowhere.tar.gz"]) == 2
+    assert "cannot start the Rasa server: rasa 3.6.20 is installed" in capsys.readouterr().err
+    assert installs == []  # refused before any patch
+
+
+def test_the_entry_point_serves_only_run_and_shell(capsys: pytest.CaptureFixture[str]) -> None:
+    assert server.main(["train"]) == 2
+    assert "usage: python -m bot.server" in capsys.readouterr().err

@@ -1,0 +1,77 @@
+"""The fast subset of `make eval`, over REST against the real servers.
+
+The team's own held-out sets (tests/heldout: never used for training) and the
+CLINC150 validation split of out-of-scope queries. Each floor is the issue's
+target (held-out accuracy 0.97: measured 0.975 in `make eval`), so a drop below
+a target fails `make test`. The figures go to build/test-logs/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from common.settings import Settings
+from serving.processes import BotServers
+from tools.evaluation import Bot, Outcome, external_sets, own_sets, summarise
+
+LOG_DIR = Path(__file__).resolve().parent.parent.parent / "build" / "test-logs"
+
+#: Floors (see the issue notes for the measured figures).
+MIN_HELDOUT_ACCURACY = 0.97
+MIN_EMERGENCY_RECALL = 1.0
+MAX_FALSE_EMERGENCY_RATE = 0.005
+MIN_DECLINED = 0.98
+
+
+@pytest.fixture(scope="module")
+def results(servers: BotServers, bot_settings: Settings) -> dict[str, list[Outcome]]:
+    bot = Bot(f"http://127.0.0.1:{bot_settings.rasa_port}", bot_settings.bot_api_token)
+    sets = own_sets()
+    sets.update(external_sets(include_test=False))
+    outcomes = {name: bot.ask_all(items, workers=4) for name, items in sets.items()}
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / "quality.json").write_text(json.dumps(summarise(outcomes), indent=1), encoding="utf-8")
+    return outcomes
+
+
+def test_no_request_failed(results: dict[str, list[Outcome]]) -> None:
+    assert [o.item.item_id for rs in results.values() for o in rs if o.error] == []
+
+
+def test_heldout_questions_get_the_right_procedure_and_section(results: dict[str, list[Outcome]]) -> None:
+    held = results["heldout"]
+    accuracy = sum(o.correct for o in held) / len(held)
+    assert len(held) >= 400
+    assert accuracy >= MIN_HELDOUT_ACCURACY, f"accuracy {accuracy:.3f}"
+
+
+def test_every_emergency_is_recognised(results: dict[str, list[Outcome]]) -> None:
+    missed = [o.item.item_id for o in results["emergencies"] if not o.emergency]
+    assert len(results["emergencies"]) >= 60
+    assert len(missed) <= (1 - MIN_EMERGENCY_RECALL) * len(results["emergencies"]), missed
+
+
+def test_emergencies_never_get_a_knowledge_base_answer(results: dict[str, list[Outcome]]) -> None:
+    assert [o.item.item_id for o in results["emergencies"] if o.emergency and o.answered] == []
+
+
+def test_ordinary_questions_are_rarely_taken_for_emergencies(results: dict[str, list[Outcome]]) -> None:
+    ordinary = [o for name in ("heldout", "ordinary", "declines") for o in results[name]]
+    rate = sum(o.emergency for o in ordinary) / len(ordinary)
+    assert rate <= MAX_FALSE_EMERGENCY_RATE, f"false emergencies {rate:.4f}"
+
+
+def test_out_of_scope_queries_are_declined(results: dict[str, list[Outcome]]) -> None:
+    oos = results["clinc_oos_val"]
+    declined = sum(not o.answered for o in oos) / len(oos)
+    assert declined >= MIN_DECLINED, f"declined {declined:.3f}"
+
+
+def test_questions_for_staff_are_not_answered_from_pages(results: dict[str, list[Outcome]]) -> None:
+    declines = results["declines"]
+    declined = sum(not o.answered for o in declines) / len(declines)
+    assert len(declines) >= 60
+    assert declined >= 0.9, f"declined {declined:.3f}"

@@ -1,0 +1,110 @@
+"""Start the real action server and Rasa server once for the conversation tests.
+
+They listen on their own ports (5105 / 5155 / 8180 unless TEST_*_PORT say
+otherwise), so that a bot started with `make run` does not get in the way.
+Server logs go to build/test-logs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from common.settings import Settings, load_settings
+from serving.processes import BotServers
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+LOG_DIR = ROOT / "build" / "test-logs"
+
+
+def venv(name: str) -> Path:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the conversation tests with `make test`")
+    return Path(value)
+
+
+def copy_knowledge(folder: Path) -> Path:
+    """Copy the pages (and their index, when built) into ``folder``; return it."""
+    shutil.copytree(ROOT / "knowledge" / "pages", folder / "pages")
+    if (ROOT / "build" / "index").exists():
+        shutil.copytree(ROOT / "build" / "index", folder / "index")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def knowledge_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the pages (and their index) that tests may edit while the bot runs."""
+    return copy_knowledge(tmp_path_factory.mktemp("knowledge"))
+
+
+@pytest.fixture(scope="session")
+def bot_settings(knowledge_copy: Path) -> Settings:
+    base = load_settings()
+    action_port = int(os.environ.get("TEST_ACTION_PORT", "5155"))
+    return replace(
+        base,
+        knowledge_dir=knowledge_copy / "pages",
+        index_dir=knowledge_copy / "index",
+        knowledge_reload_seconds=1.0,
+        rasa_port=int(os.environ.get("TEST_RASA_PORT", "5105")),
+        action_port=action_port,
+        web_port=int(os.environ.get("TEST_WEB_PORT", "8180")),
+        action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        bot_api_token="test-token",
+    )
+
+
+@pytest.fixture(scope="session")
+def servers(bot_settings: Settings) -> Iterator[BotServers]:
+    bot = BotServers(venv("RASA_VENV"), venv("ACT_VENV"), bot_settings, log_dir=LOG_DIR, web=True)
+    try:
+        bot.start()
+        yield bot
+    finally:
+        bot.stop()
+
+
+class Patient:
+    """One conversation over the REST channel, with the tracker's slots after each turn."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self._base = f"http://127.0.0.1:{settings.rasa_port}"
+        self._token = settings.bot_api_token
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = requests.post(
+            f"{self._base}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    def text(self, text: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def tracker(self) -> dict[str, Any]:
+        response = requests.get(
+            f"{self._base}/conversations/{self.sender}/tracker", params={"token": self._token}, timeout=30
+        )
+        response.raise_for_status()
+        tracker: dict[str, Any] = response.json()
+        return tracker
+
+    def slots(self) -> dict[str, Any]:
+        slots: dict[str, Any] = self.tracker()["slots"]
+        return slots
+
+
+@pytest.fixture()
+def patient(servers: BotServers, bot_settings: Settings) -> Patient:
+    return Patient(bot_settings)

@@ -1,0 +1,1 @@
+"""Developer tools: evaluation, benchmark, load generation, ask, chat and the staff shell."""

@@ -1,0 +1,146 @@
+"""``make eval``: the answer-quality report (reports/eval.md, reports/eval.json, reports/confusion.png).
+
+Starts the bot as `make run` does (on its own ports, 5205/5255) unless
+``--url`` points at a running one, asks every evaluation question over REST,
+and reads the outcome from the tracker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from common.settings import load_settings
+from serving.processes import ROOT, BotServers
+from tools.evaluation import (
+    Bot,
+    Outcome,
+    confusion,
+    external_sets,
+    outcome_rows,
+    own_sets,
+    summarise,
+    worst_misses,
+)
+
+REPORTS = ROOT / "reports"
+
+
+def plot_confusion(outcomes: list[Outcome], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, matrix = confusion(outcomes)
+    figure, axes = plt.subplots(figsize=(11, 9))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(range(len(labels)), labels, fontsize=8)
+    axes.set_xlabel("answered section")
+    axes.set_ylabel("expected section")
+    axes.set_title("Held-out questions: expected vs answered section")
+    for row, values in enumerate(matrix):
+        for column, value in enumerate(values):
+            if value:
+                axes.text(column, row, str(value), ha="center", va="center", fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def markdown(summary: dict[str, Any], misses: dict[str, list[dict[str, Any]]], seconds: float) -> str:
+    lines = ["# Answer-quality evaluation", "", f"Run time: {seconds:.0f} s. Errors: {summary['errors']}.", ""]
+    lines += ["## Targets (issue 5)", "", "| target | required | measured | met |", "|---|---|---|---|"]
+    for name, target in summary["targets"].items():
+        lines.append(f"| {name} | {target['target']} | {target['measured']} | {'yes' if target['met'] else 'NO'} |")
+    lines += ["", "## Figures", "", "| figure | rate | n |", "|---|---|---|"]
+    for name, value in summary.items():
+        if isinstance(value, dict) and "rate" in value:
+            lines.append(f"| {name} | {value['rate']} | {value['n']} |")
+    held = summary.get("heldout", {})
+    for key in ("accuracy", "procedure_accuracy", "section_accuracy", "single_turn_accuracy", "multi_turn_accuracy"):
+        if key in held:
+            lines.append(f"| heldout {key} | {held[key]['rate']} | {held[key]['n']} |")
+    for kind, value in summary.get("declines_by_kind", {}).items():
+        lines.append(f"| declines: {kind} | {value['rate']} | {value['n']} |")
+    lines += [
+        "",
+        "## Per section (held-out questions)",
+        "",
+        "| section | precision | recall | support |",
+        "|---|---|---|---|",
+    ]
+    for key, value in held.get("per_section", {}).items():
+        lines.append(f"| {key} | {value['precision']} | {value['recall']} | {value['support']} |")
+    lines += ["", "![confusion matrix](confusion.png)", "", "## Worst misses (most confident first)", ""]
+    for name, rows in misses.items():
+        if not rows:
+            continue
+        lines += [f"### {name}", ""]
+        for row in rows[:10]:
+            got = row["got"]
+            context = f" (after: {' / '.join(row['turns'])})" if row["turns"] else ""
+            lines.append(
+                f"- `{row['id']}` {row['text']!r}{context} → intent {got['intent']} ({got['confidence']:.2f}), "
+                f"procedure {got['procedure']}, section {got['section']}; expected {row['expected']}"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rasa-venv", type=Path)
+    parser.add_argument("--actions-venv", type=Path)
+    parser.add_argument("--url", help="use a running bot (e.g. http://localhost:5005) instead of starting one")
+    parser.add_argument("--own-only", action="store_true", help="only the team's own held-out sets")
+    parser.add_argument("--workers", type=int, default=6)
+    args = parser.parse_args(argv)
+    config = load_settings()
+    servers = None
+    if args.url:
+        base_url = args.url
+    else:
+        config = replace(config, rasa_port=5205, action_port=5255, action_server_url="http://127.0.0.1:5255/webhook")
+        servers = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "eval-logs", web=False)
+        print("starting the bot...", flush=True)
+        servers.start()
+        base_url = f"http://127.0.0.1:{config.rasa_port}"
+    try:
+        bot = Bot(base_url, config.bot_api_token)
+        sets = own_sets()
+        if not args.own_only:
+            sets.update(external_sets())
+        started = time.monotonic()
+        results: dict[str, list[Outcome]] = {}
+        for name, items in sets.items():
+            print(f"{name}: {len(items)} questions...", flush=True)
+            results[name] = bot.ask_all(items, workers=args.workers)
+        seconds = time.monotonic() - started
+    finally:
+        if servers is not None:
+            servers.stop()
+    summary = summarise(results)
+    misses = worst_misses(results)
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "eval.json").write_text(
+        json.dumps({"summary": summary, "worst_misses": misses, "outcomes": outcome_rows(results)}, indent=1),
+        encoding="utf-8",
+    )
+    plot_confusion(results.get("heldout", []), REPORTS / "confusion.png")
+    (REPORTS / "eval.md").write_text(markdown(summary, misses, seconds), encoding="utf-8")
+    for name, target in summary["targets"].items():
+        print(
+            f"{name:32} {target['measured']!s:8} target {target['target']!s:8} {'met' if target['met'] else 'NOT MET'}"
+        )
+    print(f"reports: {REPORTS / 'eval.md'}, {REPORTS / 'eval.json'}, {REPORTS / 'confusion.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
