@@ -1,4 +1,8 @@
-"""Which knowledge-base section answers each question intent (one place for both runtimes)."""
+"""Which knowledge-base section answers each question intent (one place for both runtimes).
+
+Intents that go to clinic staff instead (cost, scheduling, results, ...) are
+Rasa rules, in data/rules/hand_off.yml: that file is their only definition.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,4 @@ INTENT_SECTIONS: dict[str, str] = {
     "ask_alternatives": "alternatives",
     "ask_patient_experience": "patient_experience",
     "ask_similar_procedures": "similar_codes",
-}
-
-#: Intents handed to clinic staff (no knowledge-base answer), with their response.
-HANDOFF_RESPONSES: dict[str, str] = {
-    "ask_cost": "utter_handoff_cost",
-    "ask_scheduling": "utter_handoff_scheduling",
-    "ask_results": "utter_handoff_results",
-    "ask_prescription": "utter_handoff_prescription",
-    "ask_personal_advice": "utter_handoff_personal",
-    "request_human": "utter_handoff_human",
 }

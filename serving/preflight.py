@@ -15,11 +15,9 @@ import tarfile
 import zlib
 from pathlib import Path
 
-import numpy as np
-
 from common.paths import SPACY_PIPELINE_DIR
 from common.settings import Settings
-from knowledge.index import EMBEDDINGS, MANIFEST
+from knowledge.index import MANIFEST, verify
 from knowledge.loader import check_folder
 
 
@@ -38,22 +36,10 @@ def check_model(model: Path) -> list[str]:
 
 
 def check_index(index_dir: Path) -> list[str]:
-    """Problems of a stored index (a missing one is built by the action server at start)."""
-    manifest = index_dir / MANIFEST
-    if not manifest.exists():
+    """Problems of a stored index, every segment read (a missing index is built by the action server at start)."""
+    if not (index_dir / MANIFEST).exists():
         return []
-    try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or not isinstance(meta.get("pages"), dict):
-            raise ValueError("no pages")
-    except (OSError, ValueError) as exc:
-        return [f"{manifest}: the index manifest is corrupt ({exc}): delete {index_dir} and run `make index`"]
-    embeddings = index_dir / EMBEDDINGS
-    try:
-        np.load(embeddings, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        return [f"{embeddings}: the index embeddings are unreadable ({exc}): delete {index_dir} and run `make index`"]
-    return []
+    return [f"{problem}: delete {index_dir} and run `make index`" for problem in verify(index_dir)]
 
 
 def check_knowledge(pages_dir: Path) -> list[str]:

@@ -6,7 +6,9 @@ benchmark, so that all of them run the very same commands.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +22,8 @@ from typing import IO
 from common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+#: prctl(2) option: the signal a child gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 def answers(url: str) -> bool:
@@ -48,57 +52,27 @@ class Server:
 
 
 def server_env(config: Settings) -> dict[str, str]:
-    """The environment of every child: the parent's, plus the settings that tie them together."""
-    env = dict(os.environ)
-    # endpoints.yml names these; Rasa refuses to start when one is unset.
+    """The environment of every child: the parent's, every setting, and what the servers derive from them."""
     lock_store = config.lock_store_parts()
-    env.update(
-        {
-            "CLINIC_NAME": config.clinic_name,
-            "CLINIC_PHONE": config.clinic_phone,
-            "CLINIC_HOURS": config.clinic_hours,
-            "EMERGENCY_NUMBER": config.emergency_number,
-            "CRISIS_LINE": config.crisis_line,
-            "TRACKER_DB_URL": config.tracker_store_url,
-            "LOCK_STORE_URL": config.lock_store_url,
-            "LOCK_STORE_TYPE": lock_store["type"],
-            "LOCK_STORE_HOST": lock_store["host"],
-            "LOCK_STORE_PORT": lock_store["port"],
-            "LOCK_STORE_DB": lock_store["db"],
-            "LOCK_STORE_PASSWORD": lock_store["password"],
-            "ACTION_TIMEOUT": str(config.action_timeout),
-            "MAX_MESSAGE_CHARS": str(config.max_message_chars),
-            "RATE_LIMIT_MESSAGES": str(config.rate_limit_messages),
-            "RATE_LIMIT_WINDOW": str(config.rate_limit_window),
-            "PYTHONPATH": str(ROOT),
-            "RASA_PORT": str(config.rasa_port),
-            "ACTION_PORT": str(config.action_port),
-            "WEB_PORT": str(config.web_port),
-            "ACTION_SERVER_URL": config.action_server_url,
-            "QUESTION_HINTS": "true" if config.question_hints else "false",
-            "BOT_API_TOKEN": config.bot_api_token,
-            "ALLOWED_ORIGINS": ",".join(config.allowed_origins),
-            "PUBLIC_BOT_URL": config.public_bot_url,
-            "TWILIO_ACCOUNT_SID": config.twilio_account_sid,
-            "TWILIO_AUTH_TOKEN": config.twilio_auth_token,
-            "TWILIO_NUMBER": config.twilio_number,
-            "TWILIO_API_BASE_URL": config.twilio_api_base_url,
-            "TWILIO_WEBHOOK_URL": config.twilio_webhook_url,
-            "TWILIO_KEYWORD_REPLIES": "true" if config.twilio_keyword_replies else "false",
-            "SMS_DB": str(config.sms_db),
-            "LOG_HASH_KEY": config.log_hash_key,
-            "KNOWLEDGE_DIR": str(config.knowledge_dir),
-            "INDEX_DIR": str(config.index_dir),
-            "KNOWLEDGE_RELOAD_SECONDS": str(config.knowledge_reload_seconds),
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "RASA_TELEMETRY_ENABLED": "false",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+    return {
+        **os.environ,
+        **config.to_env(),
+        # endpoints.yml names these; Rasa refuses to start when one is unset.
+        "TRACKER_DB_URL": config.tracker_store_url,  # the effective URL: TRACKER_DB's file when unset
+        "LOCK_STORE_TYPE": lock_store["type"],
+        "LOCK_STORE_HOST": lock_store["host"],
+        "LOCK_STORE_PORT": lock_store["port"],
+        "LOCK_STORE_DB": lock_store["db"],
+        "LOCK_STORE_PASSWORD": lock_store["password"],
+        # The runtimes themselves: this checkout's packages, no downloads, no telemetry, quiet logs.
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 class BotServers:
@@ -166,21 +140,21 @@ class BotServers:
                 )
             )
 
-    def start(self, timeout: float = 300.0) -> None:
-        """Start every server (the action server first) and wait until all are ready."""
+    def start(self, timeout: float = 300.0, stop: threading.Event | None = None) -> None:
+        """Start every server (the action server first) and wait until all are ready (or ``stop`` is set)."""
         self.launch()
-        self.wait_ready(timeout)
+        self.wait_ready(timeout, stop)
 
     def launch(self) -> None:
         """Start every server without waiting (several BotServers can then start side by side)."""
         for server in self.servers:
             self._spawn(server)
 
-    def wait_ready(self, timeout: float = 300.0) -> None:
-        """Wait until every launched server is ready."""
+    def wait_ready(self, timeout: float = 300.0, stop: threading.Event | None = None) -> None:
+        """Wait until every launched server is ready, or until ``stop`` is set."""
         deadline = time.monotonic() + timeout
         for server in self.servers:
-            self._wait_ready(server, deadline)
+            self._wait_ready(server, deadline, stop)
 
     def _spawn(self, server: Server) -> None:
         stdout: int | IO[bytes]
@@ -199,14 +173,21 @@ class BotServers:
             stdout=stdout,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            # Its own process group: a Ctrl-C in the terminal reaches only the
+            # parent, which stops the servers in order (each with SIGTERM) instead
+            # of every process printing its own KeyboardInterrupt at once.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         if self._echo and server.process.stdout is not None:
             thread = threading.Thread(target=_prefix, args=(server.name, server.process.stdout), daemon=True)
             thread.start()
             server._threads.append(thread)
 
-    def _wait_ready(self, server: Server, deadline: float) -> None:
+    def _wait_ready(self, server: Server, deadline: float, stop: threading.Event | None = None) -> None:
         while time.monotonic() < deadline:
+            if stop is not None and stop.is_set():
+                return
             if server.process is not None and server.process.poll() is not None:
                 raise ServerError(
                     f"{server.name} exited with code {server.process.returncode} while starting{_log_tail(server)}"
@@ -216,20 +197,28 @@ class BotServers:
             time.sleep(0.5)
         raise ServerError(f"{server.name} was not ready at {server.ready_url} in time")
 
+    def all_running(self) -> bool:
+        """Whether every launched server is still running."""
+        return all(s.process is not None and s.process.poll() is None for s in self.servers)
+
     def wait(self) -> None:
         """Block until any server exits."""
-        while all(s.process is not None and s.process.poll() is None for s in self.servers):
+        while self.all_running():
             time.sleep(0.5)
 
     def stop(self, only: str | None = None) -> None:
-        """Stop the servers (or the one named), politely first."""
+        """Stop the servers (or the one named), in the reverse of their start order, each politely first.
+
+        The website goes first, so that no new patient reaches a Rasa server
+        that is stopping; the action server goes last, so that the Rasa
+        server's last turns can still be answered.
+        """
         targets = [s for s in self.servers if only is None or s.name == only]
-        for server in reversed(targets):
-            if server.process is not None and server.process.poll() is None:
-                server.process.terminate()
         for server in reversed(targets):
             if server.process is None:
                 continue
+            if server.process.poll() is None:
+                server.process.terminate()
             try:
                 server.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -248,6 +237,19 @@ class BotServers:
         server = next(s for s in self.servers if s.name == name)
         assert server.process is not None
         return server.process.pid
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: ask Linux to end it if the parent dies (no orphaned servers).
+
+    Linux sends the signal when the *thread* that started the child ends, so
+    servers are started from the main thread (as ``make run``, the tests and
+    the benchmark do).
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _log_tail(server: Server, lines: int = 15) -> str:

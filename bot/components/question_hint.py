@@ -1,8 +1,9 @@
 """Rasa component: send each message's text ahead to the action server.
 
 First in the NLU pipeline, it sends the text of every patient message in one
-UDP datagram to the action server (``ACTION_SERVER_URL``'s host, on the port
-of that URL) and goes on at once. The action server embeds the text while
+UDP datagram to the action server (``QUESTION_HINT_ADDRESS``, else the local
+action server's port when ``ACTION_SERVER_URL`` is on loopback; see
+:attr:`common.settings.Settings.question_hint_address`) and goes on at once. The action server embeds the text while
 the rest of the pipeline and the policies run on the other core, so a
 knowledge-base answer does not wait for the model (actions/question_vectors.py
 explains the protocol and why a lost hint is harmless).
@@ -54,7 +55,7 @@ class QuestionHint(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> QuestionHint:
-        """Create the component; hints go where ``ACTION_SERVER_URL`` points, unless turned off."""
+        """Create the component; hints go to the settings' hint address (none: hints are off)."""
         return cls(settings().question_hint_address)
 
     def _open(self) -> socket.socket | None:

@@ -13,7 +13,6 @@ import pytest
 
 from actions.question_vectors import HintListener, QuestionVectors, SpareCpu, read_proc_stat
 from common.hints import MAX_HINT_BYTES, decode_hint, encode_hint
-from common.settings import load_settings
 from knowledge.embedder import Vectors
 from tests.support.fakes import HashingEmbedder
 
@@ -146,21 +145,6 @@ def test_the_wire_format_keeps_the_text_exactly_and_skips_what_is_no_question() 
     assert encode_hint("x" * MAX_HINT_BYTES) is None
     assert decode_hint(b"GET / HTTP/1.1\r\n") is None
     assert decode_hint(data[:-3] + b"\xff\xfe\xfd") is None
-
-
-@pytest.mark.parametrize(
-    ("url", "address"),
-    [
-        ("http://127.0.0.1:5055/webhook", ("127.0.0.1", 5055)),
-        ("http://actions.internal:6000/webhook", ("actions.internal", 6000)),
-        ("https://actions.example.org/webhook", ("actions.example.org", 443)),
-        ("http://[::1]:5055/webhook", ("::1", 5055)),
-        ("not a url", None),
-    ],
-)
-def test_hints_go_to_the_action_servers_host_and_port(url: str, address: tuple[str, int] | None) -> None:
-    assert load_settings({"ACTION_SERVER_URL": url}).question_hint_address == address
-    assert load_settings({"ACTION_SERVER_URL": url, "QUESTION_HINTS": "false"}).question_hint_address is None
 
 
 def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:

@@ -11,9 +11,9 @@ from unittest.mock import ANY
 import numpy as np
 import pytest
 
-from knowledge import index as index_module
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.index import EMBEDDINGS, MANIFEST, IndexUnavailableError, build_index, load_index
+from knowledge.index import storage as index_module
 from knowledge.loader import load_knowledge
 from tests.conftest import PAGES, SEED
 from tests.support.fakes import HashingEmbedder

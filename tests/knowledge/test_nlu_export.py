@@ -1,40 +1,14 @@
-"""Configuration from the environment, and the generated NLU file."""
+"""The generated NLU file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from common.paths import LOOKUP_FILE
-from common.settings import Settings, load_settings
 from knowledge.loader import load_knowledge
 from knowledge.nlu_export import main as export_main
 from knowledge.nlu_export import render_lookups
 from tests.conftest import PAGES
-
-
-def test_defaults_are_safe_for_development() -> None:
-    config = load_settings({})
-    assert config == Settings()
-    assert config.emergency_number == "911"
-    assert config.crisis_line == "988"
-    assert config.bind_host == "127.0.0.1"
-    assert "*" not in config.allowed_origins
-
-
-def test_environment_overrides_defaults() -> None:
-    config = load_settings(
-        {
-            "CLINIC_PHONE": "555-0199",
-            "EMERGENCY_NUMBER": "112",
-            "ALLOWED_ORIGINS": "https://clinic.example, https://www.clinic.example",
-            "RASA_PORT": "6005",
-            "ACTION_PORT": "6055",
-        }
-    )
-    assert config.clinic_phone == "555-0199"
-    assert config.response_values()["emergency_number"] == "112"
-    assert config.allowed_origins == ("https://clinic.example", "https://www.clinic.example")
-    assert config.action_server_url == "http://127.0.0.1:6055/webhook"
 
 
 def test_generated_lookups_are_up_to_date() -> None:

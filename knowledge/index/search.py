@@ -1,0 +1,155 @@
+"""Search in memory: every passage's embedding, grouped by procedure and section.
+
+Nothing here touches the disk: :mod:`knowledge.index.build` hands this module
+the rows it read from (or wrote to) :mod:`knowledge.index.storage`, one block
+per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+
+import numpy as np
+
+from knowledge.embedder import Vectors
+from knowledge.index.storage import IndexUnavailableError
+from knowledge.model import Passage, ProcedurePage
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage that matches a question, with its similarity score."""
+
+    procedure: str
+    section: str
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class PageVectors:
+    """One page's passages (by section, in page order) with one embedding row per passage."""
+
+    cpt: str
+    content_hash: str
+    sections: Mapping[str, tuple[Passage, ...]]
+    embeddings: Vectors
+
+    @classmethod
+    def of(cls, page: ProcedurePage, embeddings: Vectors) -> PageVectors:
+        """A page's block; ``embeddings`` has one row per passage, in page order."""
+        if sum(map(len, page.sections.values())) != len(embeddings):
+            raise IndexUnavailableError(f"{page.cpt}: {len(page.passages)} passages but {len(embeddings)} embeddings")
+        return cls(page.cpt, page.content_hash, page.sections, embeddings)
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage of the page, in page order."""
+        return tuple(chain.from_iterable(self.sections.values()))
+
+    def rows(self, section: str) -> tuple[int, int]:
+        """The rows of one section (an empty range when the page has no such section)."""
+        start = 0
+        for key, passages in self.sections.items():
+            if key == section:
+                return start, start + len(passages)
+            start += len(passages)
+        return 0, 0
+
+
+class PassageIndex:
+    """Passages with their embeddings, grouped by procedure and section.
+
+    Built from one block per page, so that a snapshot after a one-page change
+    shares every other page's block; the whole-corpus matrix is only put
+    together when a search needs it.
+    """
+
+    def __init__(self, pages: Sequence[PageVectors], model_id: str) -> None:
+        self.pages = tuple(pages)
+        self.model_id = model_id
+        self._by_procedure = {block.cpt: block for block in self.pages}
+        self._size = sum(len(block.embeddings) for block in self.pages)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def block(self, procedure: str) -> PageVectors | None:
+        """The block of one procedure's page."""
+        return self._by_procedure.get(procedure)
+
+    @cached_property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage, page after page."""
+        return tuple(chain.from_iterable(block.passages for block in self.pages))
+
+    @cached_property
+    def embeddings(self) -> Vectors:
+        """Every passage's embedding, in the order of :attr:`passages` (built on first use)."""
+        blocks = [block.embeddings for block in self.pages if len(block.embeddings)]
+        if not blocks:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+
+    def section(self, procedure: str, section: str) -> tuple[Passage, ...]:
+        """Every passage of one section, in page order."""
+        block = self._by_procedure.get(procedure)
+        return block.sections.get(section, ()) if block is not None else ()
+
+    def search(
+        self,
+        query: Vectors,
+        *,
+        procedure: str | None = None,
+        section: str | None = None,
+        top_k: int = 5,
+    ) -> list[Hit]:
+        """The passages most similar to an embedded question, best first.
+
+        Args:
+            query: the question's embedding (one normalised row).
+            procedure: only this procedure's passages, when given.
+            section: only this section's passages (needs ``procedure``).
+            top_k: how many hits at most.
+        """
+        if procedure is not None:
+            block = self._by_procedure.get(procedure)
+            if block is None:
+                return []
+            if section is not None:
+                start, end = block.rows(section)
+                passages: Sequence[Passage] = block.sections.get(section, ())
+                matrix = block.embeddings[start:end]
+            else:
+                passages, matrix = block.passages, block.embeddings
+        else:
+            passages, matrix = self.passages, self.embeddings
+        if not len(passages):
+            return []
+        if section is not None:
+            # The bot's own search: one section, a handful of passages. A dot product of
+            # normalised vectors is their cosine similarity; util.semantic_search's tensor
+            # set-up costs about 0.3 ms a call at this size (measured in the action server).
+            scores = np.asarray(matrix, dtype=np.float32) @ np.asarray(query, dtype=np.float32).reshape(-1)
+            order = np.argsort(-scores, kind="stable")[:top_k]
+            return [
+                Hit(passages[i].procedure, passages[i].section, passages[i], float(scores[i]))
+                for i in (int(j) for j in order)
+            ]
+        from sentence_transformers import util
+
+        results = util.semantic_search(
+            np.atleast_2d(query),
+            matrix,
+            top_k=top_k,
+            score_function=util.dot_score,
+        )[0]
+        hits = []
+        for result in results:
+            passage = passages[int(result["corpus_id"])]
+            if section is None or passage.section == section:
+                hits.append(Hit(passage.procedure, passage.section, passage, float(result["score"])))
+        return hits
