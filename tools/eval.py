@@ -23,9 +23,23 @@ from tools.evaluation import (
     external_sets,
     outcome_rows,
     own_sets,
+    shared_eval_dir,
     summarise,
     worst_misses,
 )
+from tools.patient_sets import misses as public_misses
+from tools.patient_sets import public_style_sets, summarise_set
+
+#: For each older set, what counts as a confident wrong answer: a passage that is not the right one.
+WRONG_PASSAGE = {
+    "heldout": lambda o: o.answered and not o.correct,
+    "declines": lambda o: o.answered,
+    "ordinary": lambda o: False,
+    "emergencies": lambda o: o.answered,
+    "clinc_oos_test": lambda o: o.answered,
+    "clinc_inscope": lambda o: o.answered,
+    "nlm_medical": lambda o: o.answered,
+}
 
 REPORTS = ROOT / "reports"
 
@@ -68,6 +82,26 @@ def markdown(summary: dict[str, Any], misses: dict[str, list[dict[str, Any]]], s
             lines.append(f"| heldout {key} | {held[key]['rate']} | {held[key]['n']} |")
     for kind, value in summary.get("declines_by_kind", {}).items():
         lines.append(f"| declines: {kind} | {value['rate']} | {value['n']} |")
+    public = summary.get("public_sets", {})
+    if public:
+        lines += ["", "## Questions in the public's words (issue 15)", ""]
+        lines += ["| set | target | required | measured | met |", "|---|---|---|---|---|"]
+        for set_name, figures in public.items():
+            for name, target in figures["targets"].items():
+                met = "yes" if target["met"] else "NO"
+                lines.append(f"| {set_name} | {name} | {target['target']} | {target['measured']} | {met} |")
+        lines += ["", "| set | figure | rate | n |", "|---|---|---|---|"]
+        for set_name, figures in public.items():
+            for name, value in figures.items():
+                if isinstance(value, dict) and "rate" in value:
+                    lines.append(f"| {set_name} | {name} | {value['rate']} | {value['n']} |")
+            for category, value in figures.get("general_accuracy_by_category", {}).items():
+                lines.append(f"| {set_name} | general accuracy: {category} | {value['rate']} | {value['n']} |")
+    if summary.get("confident_wrong"):
+        lines += ["", "## Confident wrong answers per set (a passage that is not the right one)", ""]
+        lines += ["| set | rate | n |", "|---|---|---|"]
+        for set_name, value in summary["confident_wrong"].items():
+            lines.append(f"| {set_name} | {value['rate']} | {value['n']} |")
     lines += [
         "",
         "## Per section (held-out questions)",
@@ -78,6 +112,17 @@ def markdown(summary: dict[str, Any], misses: dict[str, list[dict[str, Any]]], s
     for key, value in held.get("per_section", {}).items():
         lines.append(f"| {key} | {value['precision']} | {value['recall']} | {value['support']} |")
     lines += ["", "![confusion matrix](confusion.png)", "", "## Worst misses (most confident first)", ""]
+    for name, rows in summary.get("public_misses", {}).items():
+        if rows:
+            lines += [f"### {name}", ""]
+            for row in rows[:15]:
+                got = row["got"]
+                lines.append(
+                    f"- `{row['id']}` {row['kind']}/{row['category']} → intent {got['intent']} ({got['confidence']}), "
+                    f"procedure {got['procedure']}, sections {got['sections'] or got['section']}; "
+                    f"expected {row['expected']}"
+                )
+            lines.append("")
     for name, rows in misses.items():
         if not rows:
             continue
@@ -116,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         sets = own_sets()
         if not args.own_only:
             sets.update(external_sets())
+        public = public_style_sets(None if args.own_only else shared_eval_dir())
+        sets.update(public)
         started = time.monotonic()
         results: dict[str, list[Outcome]] = {}
         for name, items in sets.items():
@@ -125,7 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if servers is not None:
             servers.stop()
-    summary = summarise(results)
+    summary = summarise({name: outcomes for name, outcomes in results.items() if name not in public})
+    summary["public_sets"] = {name: summarise_set(results[name]) for name in public}
+    summary["public_misses"] = {name: public_misses(results[name]) for name in public}
+    summary["confident_wrong"] = {
+        name: {"rate": round(sum(map(check, results[name])) / len(results[name]), 4), "n": len(results[name])}
+        for name, check in WRONG_PASSAGE.items()
+        if results.get(name)
+    }
+    summary["confident_wrong"].update(
+        {name: figures["confident_wrong_rate"] for name, figures in summary["public_sets"].items()}
+    )
     misses = worst_misses(results)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "eval.json").write_text(
@@ -138,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:32} {target['measured']!s:8} target {target['target']!s:8} {'met' if target['met'] else 'NOT MET'}"
         )
+    for set_name, figures in summary["public_sets"].items():
+        for name, target in figures["targets"].items():
+            verdict = "met" if target["met"] else "NOT MET"
+            print(f"{set_name + ' ' + name:48} {target['measured']!s:8} target {target['target']!s:8} {verdict}")
     print(f"reports: {REPORTS / 'eval.md'}, {REPORTS / 'eval.json'}, {REPORTS / 'confusion.png'}")
     return 0
 

@@ -73,6 +73,11 @@ class Item:
     procedure: str | None = None
     sections: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: What the bot must do (the sets in the public's style): answer, answer_with_condition,
+    #: decline, emergency or other_language. Empty for the older sets.
+    kind: str = ""
+    #: Several questions in one message: the acceptable sections of each, in order.
+    all_sections: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -88,6 +93,10 @@ class Outcome:
     reply: str
     error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: ``answer_sections`` (CONTRACT): every section the reply was taken from, in order.
+    sections: tuple[str, ...] = ()
+    #: The actions of the turn (responses and custom actions), in order.
+    actions: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -122,16 +131,17 @@ class Bot:
             return Outcome(item, None, None, "", 0.0, False, "", error=str(exc))
         latest = tracker.get("latest_message") or {}
         intent = latest.get("intent") or {}
-        actions = [e.get("name") for e in tracker.get("events", []) if e.get("event") == "action"]
-        last_actions = actions[-3:]
+        turn_actions = _last_turn_actions(tracker.get("events", []))
         return Outcome(
             item,
             tracker["slots"].get("procedure"),
             tracker["slots"].get("answer_section"),
             intent.get("name") or "",
             float(intent.get("confidence") or 0.0),
-            "utter_emergency" in last_actions,
+            any(name.startswith("utter_emergency") for name in turn_actions),
             "\n".join(r.get("text") or "" for r in replies),
+            sections=tuple(tracker["slots"].get("answer_sections") or ()),
+            actions=turn_actions,
         )
 
     def _say(self, session: requests.Session, sender: str, text: str) -> list[dict[str, Any]]:
@@ -146,6 +156,17 @@ class Bot:
         """Ask every item, a few conversations at a time."""
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(self.ask, items))
+
+
+def _last_turn_actions(events: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The actions run after the last user message (``action_listen`` left out)."""
+    names: list[str] = []
+    for event in reversed(events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            names.append(str(event.get("name")))
+    return tuple(reversed(names))
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
