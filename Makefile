@@ -13,7 +13,7 @@ export
 # Virtual environments live outside the checkout, keyed by their requirements'
 # hash, so a fresh clone reuses them and a changed pin builds a new one.
 VENV_ROOT ?= $(HOME)/.cache/clinic-faq-bot/venvs
-RASA_HASH := $(shell cat requirements/rasa.txt | sha256sum | cut -c1-12)
+RASA_HASH := $(shell cat requirements/rasa.txt requirements/rasa-dev.txt | sha256sum | cut -c1-12)
 ACT_HASH := $(shell cat requirements/actions.txt requirements/dev.txt | sha256sum | cut -c1-12)
 RASA_VENV := $(VENV_ROOT)/rasa-py310-$(RASA_HASH)
 ACT_VENV := $(VENV_ROOT)/actions-py311-$(ACT_HASH)
@@ -34,7 +34,7 @@ export WEB_PORT ?= 8080
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 
 PAGES := $(wildcard knowledge/pages/*.txt knowledge/pages/*.md)
-KNOWLEDGE_CODE := $(wildcard knowledge/*.py)
+KNOWLEDGE_CODE := $(shell find knowledge common -name "*.py")
 LOOKUPS := data/nlu/lookups/procedures.yml
 SPACY_STAMP := build/spacy_pipeline/meta.json
 INDEX_STAMP := build/index/manifest.json
@@ -44,11 +44,12 @@ MODEL := models/current.tar.gz
 # server starts), so a page edit that changes no name never retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py)
 
-.PHONY: help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit eval bench clean
+.PHONY: FORCE help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit check eval bench clean
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
 	@echo "make test    lint, type checks and the whole test suite"
+	@echo "make check   lint, type checks and the tests that need no server (make unit): no model, a minute or two"
 	@echo "make shell   staff shell (rasa shell) against the action server"
 	@echo "make chat    line-by-line chat with the bot, choices numbered (type a number or free text)"
 	@echo "make ask Q='does it hurt' P=78580   what the bot would answer, with scores (needs make run)"
@@ -63,7 +64,7 @@ help:
 # same environment never run at once.
 $(RASA_VENV)/.installed:
 	@echo "==> Rasa runtime (Python 3.10) in $(RASA_VENV): a few minutes the first time"
-	scripts/build-venv.sh $(RASA_VENV) 3.10 requirements/rasa.txt
+	scripts/build-venv.sh $(RASA_VENV) 3.10 requirements/rasa.txt requirements/rasa-dev.txt
 
 $(ACT_VENV)/.installed:
 	@echo "==> Action server and tools (Python 3.11) in $(ACT_VENV)"
@@ -71,10 +72,39 @@ $(ACT_VENV)/.installed:
 
 venvs: $(RASA_VENV)/.installed $(ACT_VENV)/.installed
 
+# requirements/*.in name each runtime's direct dependencies; `make requirements`
+# compiles them with pip-compile into the pinned, hashed requirements/*.txt the
+# venvs are built from: rasa.txt and rasa-dev.txt with Python 3.10, actions.txt
+# and dev.txt with Python 3.11 (each -dev file is held to its runtime's pins by
+# `-c`). Pins already in a .txt stay unless a .in forces them to move; to move
+# some: make requirements COMPILE_ARGS='--upgrade-package NAME' (or --upgrade).
+# pip-tools lives in a small tool venv per Python, made here on first use; it
+# is no part of make run or make test.
+PIPTOOLS_VERSION := 7.6.2
+COMPILE_ARGS ?=
+compile_requirements = CUSTOM_COMPILE_COMMAND="make requirements" $(VENV_ROOT)/piptools-py$(1)/bin/pip-compile \
+  --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --newline=lf \
+  $(COMPILE_ARGS) --output-file requirements/$(2).txt requirements/$(2).in
+
+.PHONY: requirements
+requirements: $(VENV_ROOT)/piptools-py310/.pip-tools-$(PIPTOOLS_VERSION) $(VENV_ROOT)/piptools-py311/.pip-tools-$(PIPTOOLS_VERSION)
+	$(call compile_requirements,310,rasa)
+	$(call compile_requirements,310,rasa-dev)
+	$(call compile_requirements,311,actions)
+	$(call compile_requirements,311,dev)
+
+$(VENV_ROOT)/piptools-py%/.pip-tools-$(PIPTOOLS_VERSION):
+	rm -rf $(@D)
+	v=$*; "$$(scripts/find-python.sh $${v:0:1}.$${v:1})" -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet "pip==24.0" "pip-tools==$(PIPTOOLS_VERSION)"
+	touch $@
+
 # --- knowledge pipeline: pages -> lookups, spaCy matcher, index -> model ---
 
-$(LOOKUPS): $(PAGES) $(KNOWLEDGE_CODE) | $(ACT_VENV)/.installed
-	$(ACT_PY) -m knowledge.nlu_export
+# Always run (a fraction of a second): it rewrites the file only when its content
+# changes, so the model retrains for a new name, never for a fresh clone's file times.
+$(LOOKUPS): FORCE | $(ACT_VENV)/.installed
+	@$(ACT_PY) -m knowledge.nlu_export
 
 $(SPACY_STAMP): $(PAGES) $(KNOWLEDGE_CODE) bot/spacy_pipeline.py | $(RASA_VENV)/.installed
 	$(RASA_PY) -m bot.spacy_pipeline
@@ -108,32 +138,52 @@ shell: setup
 chat: setup
 	$(ACT_PY) -m tools.chat --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
-ask: setup
+# Asks the running bot (make run) for NLU and searches the index itself: no training needed.
+ask: $(ACT_VENV)/.installed $(INDEX_STAMP)
 	@$(ACT_PY) -m tools.ask "$(Q)" $(if $(P),--procedure $(P))
 
 # --- quality ----------------------------------------------------------------
 
+# Lint, format, and the import contracts of pyproject.toml's [tool.importlinter].
 lint: $(ACT_VENV)/.installed
 	$(ACT_VENV)/bin/ruff check .
 	$(ACT_VENV)/bin/ruff format --check .
+	$(ACT_VENV)/bin/lint-imports --no-cache
 
 typecheck: venvs
 	$(ACT_VENV)/bin/mypy
 	$(RASA_VENV)/bin/mypy --config-file mypy-rasa.ini
+
+# Coverage (pytest-cov, set up in pyproject.toml's [tool.coverage.*]) of make test and make unit:
+# a line per package at the end of each run (tests/support/coverage_summary.py); per file with
+# `coverage report` (bot/: add --data-file=build/coverage/.coverage.bot).
+ACT_COV := --cov --cov-report=
+RASA_PYTEST = COVERAGE_FILE=build/coverage/.coverage.bot $(RASA_PY) -m pytest -q -p no:cacheprovider --cov=bot --cov-report=
 
 test: setup lint typecheck
 	$(ACT_PY) -m knowledge.nlu_export --check
 	@mkdir -p build
 	$(RASA) data validate --domain domain.yml --data data --config config.yml > build/validate.log 2>&1 \
 	  || { cat build/validate.log; exit 1; }
-	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot
-	$(ACT_PY) -m pytest tests --ignore=tests/bot
+	$(RASA_PYTEST) tests/bot
+	$(ACT_PY) -m pytest $(ACT_COV) tests --ignore=tests/bot
+
+# The tests that need no server, process or browser, in both runtimes: tests/bot in the Rasa
+# runtime, everything else not marked `servers` (tests/support/markers.py) in the 3.11 one.
+unit: venvs $(ONNX_MODEL)
+	$(RASA_PYTEST) tests/bot
+	$(ACT_PY) -m pytest -q $(ACT_COV) -m "not servers" tests --ignore=tests/bot
+
+# The fast checks, before every commit: no trained model, no server (make test runs everything).
+check: lint typecheck unit
 
 eval: setup
 	$(ACT_PY) -m tools.eval --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 bench: setup
 	$(ACT_PY) -m tools.bench --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+
+FORCE:
 
 clean:
 	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache

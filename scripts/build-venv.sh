@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Build a virtual environment from pinned requirements: build-venv.sh DIR PYTHON_VERSION REQ...
+# Each REQ is a hashed file compiled by `make requirements` (pip-compile --generate-hashes);
+# pip installs in hash-checking mode, so a file or download that does not match its hash fails.
 # Holds a lock on DIR.lock; writes DIR/.installed only when everything installed.
 set -euo pipefail
 dir="$1"; version="$2"; shift 2
@@ -15,5 +17,5 @@ rm -rf "$dir"
 "$dir/bin/python" -m pip install --quiet --upgrade "pip==24.0"
 args=()
 for requirements in "$@"; do args+=(-r "$requirements"); done
-"$dir/bin/python" -m pip install --progress-bar on "${args[@]}"
+"$dir/bin/python" -m pip install --require-hashes --progress-bar on "${args[@]}"
 touch "$dir/.installed"

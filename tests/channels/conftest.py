@@ -1,6 +1,6 @@
 """The patient channels against the real servers, with a fake Twilio REST API on loopback.
 
-The servers (tests/conversation's ``servers`` fixture) start here with their own
+The servers (tests/support/servers.py's ``servers`` fixture) start here with their own
 ports (5106 / 5156 / 8181 unless TEST_CHANNELS_*_PORT say otherwise), Twilio
 settings that point at the fake API, a fresh SMS database and origins that
 allow the test website.
@@ -11,111 +11,35 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import requests
 
 from common.settings import Settings, load_settings
 from common.sms import sender_id
-from tests.support import servers as conversation
+from tests.support import servers as shared
+from tests.support.fakes import FakeTwilio
+from tests.support.rest import Conversation
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 BOT_NUMBER = "+15550000000"
 
-#: The conversation tests' server fixture, started here with this file's ``bot_settings``.
-servers = conversation.servers
-
-
-@dataclass(frozen=True)
-class SentText:
-    """One message that the bot asked Twilio to send."""
-
-    to: str
-    sender: str
-    body: str
-
-
-class FakeTwilio:
-    """Twilio's Messages resource on 127.0.0.1: records every text, in order."""
-
-    def __init__(self) -> None:
-        self.sent: list[SentText] = []
-        self.refused = 0
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-                path_ok = self.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-                if self.headers.get("Authorization") != expected or not path_ok:
-                    with fake._lock:
-                        fake.refused += 1
-                    self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                    return
-                text = SentText(form.get("To", ""), form.get("From", ""), form.get("Body", ""))
-                with fake._lock:
-                    fake.sent.append(text)
-                sid = "SM" + uuid.uuid4().hex
-                self._reply(
-                    201,
-                    {
-                        "sid": sid,
-                        "account_sid": ACCOUNT_SID,
-                        "to": text.to,
-                        "from": text.sender,
-                        "body": text.body,
-                        "status": "queued",
-                        "num_segments": "1",
-                        "direction": "outbound-api",
-                        "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
-                    },
-                )
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def texts_to(self, phone: str) -> list[str]:
-        with self._lock:
-            return [t.body for t in self.sent if t.to == phone]
+#: The shared server fixture, declared again so that the channel tests get their own servers
+#: (a fixture's session cache belongs to where it is declared), started with this file's ``bot_settings``.
+servers = shared.servers
 
 
 @pytest.fixture(scope="session")
 def fake_twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio()
+    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
     fake.start()
     try:
         yield fake
@@ -125,7 +49,7 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 @pytest.fixture(scope="session")
 def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of the channel tests' servers (overrides tests/conversation's)."""
+    """Settings of the channel tests' servers (overrides tests/support/servers.py's)."""
     base = load_settings()
     rasa_port = int(os.environ.get("TEST_CHANNELS_RASA_PORT", "5106"))
     action_port = int(os.environ.get("TEST_CHANNELS_ACTION_PORT", "5156"))
@@ -199,14 +123,8 @@ class SmsPatient:
         return self.fake.texts_to(self.phone)[before:]
 
     def tracker(self) -> dict[str, Any]:
-        response = requests.get(
-            f"http://127.0.0.1:{self.config.rasa_port}/conversations/{self.sender}/tracker",
-            params={"token": self.config.bot_api_token},
-            timeout=30,
-        )
-        response.raise_for_status()
-        tracker: dict[str, Any] = response.json()
-        return tracker
+        """The tracker of this number's conversation (over the HTTP API, like any other)."""
+        return Conversation(self.config, sender=self.sender).tracker()
 
 
 @pytest.fixture()

@@ -15,8 +15,9 @@ import requests
 from common.settings import Settings
 from common.sms import PART_LIMIT, keyword_texts, split_parts
 from serving.processes import BotServers, server_env
-from tests.channels.conftest import AUTH_TOKEN, FakeTwilio, SmsPatient, new_phone, twilio_signature
-from tests.support.servers import Patient
+from tests.channels.conftest import AUTH_TOKEN, SmsPatient, new_phone, twilio_signature
+from tests.support.fakes import FakeTwilio
+from tests.support.rest import Conversation
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.servers
 
 def rest_reply(config: Settings, question: str) -> list[dict[str, Any]]:
     """What the REST channel answers a new patient: the reference for the SMS texts."""
-    return Patient(config).say(question)
+    return Conversation(config).talk(question)
 
 
 def expected_parts(messages: list[dict[str, Any]]) -> list[str]:

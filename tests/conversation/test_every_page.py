@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from common.settings import Settings
 from knowledge.loader import load_knowledge
 from serving.processes import BotServers
 from tests.conftest import PAGES
-from tests.support.servers import Patient
+from tests.support.rest import Conversation
 
 #: One plain question per section; {name} is the page's everyday name.
 QUESTIONS = {
@@ -30,6 +32,7 @@ QUESTIONS = {
 }
 
 
+@pytest.mark.slow  # over two hundred questions
 def test_each_section_of_each_page_answers_its_question(servers: BotServers, bot_settings: Settings) -> None:
     kb = load_knowledge(PAGES)
     cases = [
@@ -41,8 +44,8 @@ def test_each_section_of_each_page_answers_its_question(servers: BotServers, bot
 
     def ask(case: tuple[str, str, str]) -> tuple[str, str, str, object, object]:
         cpt, section, question = case
-        patient = Patient(bot_settings)
-        patient.say(question)
+        patient = Conversation(bot_settings)
+        patient.talk(question)
         slots = patient.slots()
         return cpt, section, question, slots["procedure"], slots["answer_section"]
 

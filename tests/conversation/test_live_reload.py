@@ -6,13 +6,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tests.support.servers import Patient
+from tests.support.rest import Conversation
 
 
+@pytest.mark.slow  # waits for the reload, twice
 def test_page_edit_reaches_the_next_answer_under_load(
     servers: BotServers, bot_settings: Settings, knowledge_copy: Path
 ) -> None:
@@ -25,7 +27,7 @@ def test_page_edit_reaches_the_next_answer_under_load(
     def keep_asking() -> None:
         nonlocal answered
         while not stop.is_set():
-            patient = Patient(bot_settings)
+            patient = Conversation(bot_settings)
             try:
                 reply = patient.text("what are the risks of a lung perfusion scan")
                 if "radiation" not in reply.lower():
@@ -42,7 +44,7 @@ def test_page_edit_reaches_the_next_answer_under_load(
         deadline = time.monotonic() + 60
         reply = ""
         while time.monotonic() < deadline:
-            reply = Patient(bot_settings).text("how long does a lung perfusion scan take")
+            reply = Conversation(bot_settings).text("how long does a lung perfusion scan take")
             if "45 to 90 minutes" in reply:
                 break
             time.sleep(0.5)
@@ -55,6 +57,6 @@ def test_page_edit_reaches_the_next_answer_under_load(
     assert failures == []
     assert answered > 0
     deadline = time.monotonic() + 60
-    while "30 to 60 minutes" not in Patient(bot_settings).text("how long does a lung perfusion scan take"):
+    while "30 to 60 minutes" not in Conversation(bot_settings).text("how long does a lung perfusion scan take"):
         assert time.monotonic() < deadline
         time.sleep(0.5)

@@ -8,10 +8,10 @@ import requests
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tests.support.servers import Patient
+from tests.support.rest import Conversation
 
 
-def test_duration_of_the_seed_procedure(patient: Patient) -> None:
+def test_duration_of_the_seed_procedure(patient: Conversation) -> None:
     reply = patient.text("how long does a lung perfusion scan take?")
     assert "The procedure typically takes about 30 to 60 minutes." in reply
     assert "not medical advice" in reply  # the first reply carries the notice
@@ -19,8 +19,8 @@ def test_duration_of_the_seed_procedure(patient: Patient) -> None:
     assert patient.slots()["answer_section"] == "duration"
 
 
-def test_follow_ups_rely_on_context(patient: Patient) -> None:
-    patient.say("what should i expect from a colonoscopy")
+def test_follow_ups_rely_on_context(patient: Conversation) -> None:
+    patient.talk("what should i expect from a colonoscopy")
     reply = patient.text("does it hurt?")
     assert patient.slots()["procedure"] == "45378"
     assert patient.slots()["answer_section"] == "patient_experience"
@@ -30,8 +30,8 @@ def test_follow_ups_rely_on_context(patient: Patient) -> None:
     assert "drive" in reply.lower()
 
 
-def test_question_before_the_procedure_is_known(patient: Patient) -> None:
-    messages = patient.say("do i need to fast before?")
+def test_question_before_the_procedure_is_known(patient: Conversation) -> None:
+    messages = patient.talk("do i need to fast before?")
     assert patient.slots()["answer_section"] is None
     assert patient.slots()["procedure"] is None
     buttons = [b for m in messages for b in m.get("buttons", [])]
@@ -42,25 +42,25 @@ def test_question_before_the_procedure_is_known(patient: Patient) -> None:
     assert "bowel" in reply.lower()
 
 
-def test_typed_procedure_answers_the_waiting_question(patient: Patient) -> None:
-    patient.say("how long does it take")
-    patient.say("its the echocardiogram")
+def test_typed_procedure_answers_the_waiting_question(patient: Conversation) -> None:
+    patient.talk("how long does it take")
+    patient.talk("its the echocardiogram")
     assert patient.slots()["procedure"] == "93306"
     assert patient.slots()["answer_section"] == "duration"
 
 
-def test_change_of_procedure(patient: Patient) -> None:
-    patient.say("how long does a colonoscopy take")
+def test_change_of_procedure(patient: Conversation) -> None:
+    patient.talk("how long does a colonoscopy take")
     assert patient.slots()["procedure"] == "45378"
-    patient.say("and how long is a brain mri?")
+    patient.talk("and how long is a brain mri?")
     assert patient.slots()["procedure"] == "70551"
     assert patient.slots()["answer_section"] == "duration"
-    patient.say("does it hurt")
+    patient.talk("does it hurt")
     assert patient.slots()["procedure"] == "70551"
 
 
-def test_small_talk_resets_the_section_but_keeps_the_procedure(patient: Patient) -> None:
-    patient.say("what are the risks of a chest ct")
+def test_small_talk_resets_the_section_but_keeps_the_procedure(patient: Conversation) -> None:
+    patient.talk("what are the risks of a chest ct")
     assert patient.slots()["answer_section"] == "risks_and_complications"
     reply = patient.text("thank you!")
     assert "welcome" in reply.lower()
@@ -68,29 +68,29 @@ def test_small_talk_resets_the_section_but_keeps_the_procedure(patient: Patient)
     assert patient.slots()["procedure"] == "71260"
 
 
-def test_emergency_gets_only_the_emergency_message(patient: Patient) -> None:
-    patient.say("how long does the stress test on the treadmill take")
-    messages = patient.say("my chest is crushing and i can't breathe")
+def test_emergency_gets_only_the_emergency_message(patient: Conversation) -> None:
+    patient.talk("how long does the stress test on the treadmill take")
+    messages = patient.talk("my chest is crushing and i can't breathe")
     assert len(messages) == 1
     assert "911" in messages[0]["text"]
     assert patient.slots()["answer_section"] is None
 
 
-def test_hand_off_gives_the_clinic_phone(patient: Patient, bot_settings: Settings) -> None:
+def test_hand_off_gives_the_clinic_phone(patient: Conversation, bot_settings: Settings) -> None:
     reply = patient.text("how much will my mammogram cost with my insurance")
     assert bot_settings.clinic_phone in reply
     assert patient.slots()["answer_section"] is None
 
 
-def test_http_api_needs_the_token(patient: Patient, bot_settings: Settings) -> None:
-    patient.say("hello")
+def test_http_api_needs_the_token(patient: Conversation, bot_settings: Settings) -> None:
+    patient.talk("hello")
     url = f"http://127.0.0.1:{bot_settings.rasa_port}/conversations/{patient.sender}/tracker"
     assert requests.get(url, timeout=10).status_code == 401
     assert requests.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
     assert requests.get(url, params={"token": bot_settings.bot_api_token}, timeout=10).status_code == 200
 
 
-def test_the_question_is_embedded_while_rasa_understands_it(patient: Patient, servers: BotServers) -> None:
+def test_the_question_is_embedded_while_rasa_understands_it(patient: Conversation, servers: BotServers) -> None:
     """The Rasa server sends the text ahead (QuestionHint); the action uses that vector, not a second one."""
     log = next(s.log_path for s in servers.servers if s.name == "actions")
     assert log is not None

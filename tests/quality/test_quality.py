@@ -19,6 +19,9 @@ from tools.evaluation import Bot, Outcome, external_sets, own_sets, summarise
 
 LOG_DIR = Path(__file__).resolve().parent.parent.parent / "build" / "test-logs"
 
+#: Over a thousand questions, four at a time.
+pytestmark = pytest.mark.slow
+
 #: Floors (see the issue notes for the measured figures).
 MIN_HELDOUT_ACCURACY = 0.97
 MIN_EMERGENCY_RECALL = 1.0

@@ -6,8 +6,6 @@ After each request the bot must still answer an ordinary question.
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any
 
 import pytest
 import requests
@@ -16,7 +14,7 @@ from hypothesis import strategies as st
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tests.reliability.conftest import Chat
+from tests.support.rest import Conversation
 
 QUESTION = "how long does a colonoscopy take?"
 
@@ -26,16 +24,16 @@ def webhook(config: Settings) -> str:
 
 
 def still_serving(config: Settings) -> None:
-    assert "olonoscopy" in Chat(config.rasa_port).text(QUESTION)
+    assert "olonoscopy" in Conversation(config).text(QUESTION)
 
 
 def texts(response: requests.Response) -> str:
     return "\n".join(m.get("text", "") for m in response.json())
 
 
-def send(config: Settings, message: Any) -> requests.Response:
-    sender = f"bad-{uuid.uuid4().hex[:10]}"
-    return requests.post(webhook(config), json={"sender": sender, "message": message}, timeout=60)
+def send(config: Settings, message: str) -> requests.Response:
+    """Send ``message`` as a new patient; return the response, whatever its status."""
+    return Conversation(config).post(message)
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\n\t  \r\n"])
@@ -47,7 +45,7 @@ def test_empty_message_gets_a_prompt(servers: BotServers, bot_settings: Settings
 
 
 def test_twenty_thousand_characters_are_cut_before_nlu(servers: BotServers, bot_settings: Settings) -> None:
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     response = chat.post(QUESTION + " " + "x" * 20_000)
     assert response.status_code == 200
     assert texts(response)
@@ -70,7 +68,7 @@ def test_twenty_thousand_characters_are_cut_before_nlu(servers: BotServers, bot_
     ],
 )
 def test_odd_text_gets_a_reply(servers: BotServers, bot_settings: Settings, message: str) -> None:
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     # json.dumps keeps a lone surrogate as an escape, as a browser might send it.
     response = requests.post(
         webhook(bot_settings),
@@ -86,7 +84,7 @@ def test_odd_text_gets_a_reply(servers: BotServers, bot_settings: Settings, mess
 
 
 def test_control_characters_do_not_change_the_answer(servers: BotServers, bot_settings: Settings) -> None:
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     assert "olonoscopy" in chat.text("how long does a\x00 colonoscopy\x1f take?")
     assert chat.tracker()["slots"]["procedure"] == "45378"
 

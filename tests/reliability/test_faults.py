@@ -14,7 +14,9 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import BotServers, server_env
-from tests.reliability.conftest import ROOT, Chat, DelayProxy
+from tests.reliability.conftest import ROOT
+from tests.support.fakes import DelayProxy
+from tests.support.rest import Conversation
 from tests.support.servers import venv
 
 UNAVAILABLE = "I can't look that up right now — please call the clinic at {phone}."
@@ -25,10 +27,11 @@ def unavailable(config: Settings) -> str:
     return UNAVAILABLE.format(phone=config.clinic_phone)
 
 
+@pytest.mark.slow  # waits out the action timeout
 def test_slow_action_server_gets_the_call_us_reply_within_the_timeout(
     servers: BotServers, bot_settings: Settings, proxy: DelayProxy
 ) -> None:
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     proxy.delay = bot_settings.action_timeout + 5
     try:
         started = time.monotonic()
@@ -45,7 +48,7 @@ def test_slow_action_server_gets_the_call_us_reply_within_the_timeout(
 
 
 def test_action_server_down_then_back(servers: BotServers, bot_settings: Settings) -> None:
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     assert "olonoscopy" in chat.text(QUESTION)
     servers.stop(only="actions")
     try:
@@ -64,6 +67,8 @@ def test_action_server_down_then_back(servers: BotServers, bot_settings: Setting
 
 
 # --- broken files: python -m serving refuses to start, naming the file ----------
+# These tests run `python -m serving` themselves (it needs the Rasa runtime and the trained
+# model) rather than through a server fixture, so they carry the ``servers`` mark by hand.
 
 
 def serve(config: Settings, model: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -94,6 +99,7 @@ def quiet_settings(bot_settings: Settings) -> Settings:
     return replace(bot_settings, rasa_port=5199, action_port=5198, web_port=8199)
 
 
+@pytest.mark.servers
 def test_missing_model_stops_serve_naming_the_file(quiet_settings: Settings, tmp_path: Path) -> None:
     model = tmp_path / "no-such-model.tar.gz"
     result = serve(quiet_settings, model)
@@ -101,6 +107,7 @@ def test_missing_model_stops_serve_naming_the_file(quiet_settings: Settings, tmp
     assert str(model) in result.stderr and "missing" in result.stderr
 
 
+@pytest.mark.servers
 def test_corrupt_model_stops_serve_naming_the_file(quiet_settings: Settings, tmp_path: Path) -> None:
     model = tmp_path / "current.tar.gz"
     model.write_bytes((ROOT / "models" / "current.tar.gz").read_bytes()[:50_000])  # truncated
@@ -109,6 +116,7 @@ def test_corrupt_model_stops_serve_naming_the_file(quiet_settings: Settings, tmp
     assert str(model) in result.stderr and "unreadable" in result.stderr
 
 
+@pytest.mark.servers
 def test_broken_page_stops_serve_naming_file_and_line(quiet_settings: Settings, tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     shutil.copytree(quiet_settings.knowledge_dir, pages)
@@ -119,6 +127,7 @@ def test_broken_page_stops_serve_naming_file_and_line(quiet_settings: Settings, 
     assert f"{broken}:" in result.stderr, result.stderr
 
 
+@pytest.mark.servers
 def test_corrupt_index_stops_serve_naming_the_file(quiet_settings: Settings, tmp_path: Path) -> None:
     index = tmp_path / "index"
     shutil.copytree(quiet_settings.index_dir, index)

@@ -7,12 +7,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import pytest
 import requests
 
 from common.settings import Settings
 from knowledge.loader import load_knowledge
 from serving.processes import BotServers
-from tests.reliability.conftest import Chat
+from tests.support.rest import Conversation
 
 PATIENTS = 50
 FOLLOW_UPS = ("does it hurt?", "how do I get ready?")
@@ -28,6 +29,7 @@ class Outcome:
     user_texts: list[str]
 
 
+@pytest.mark.slow
 def test_fifty_patients_at_once_get_their_own_answers(servers: BotServers, bot_settings: Settings) -> None:
     pages = sorted(load_knowledge(bot_settings.knowledge_dir), key=lambda p: p.cpt)
     start = threading.Barrier(PATIENTS)
@@ -35,7 +37,7 @@ def test_fifty_patients_at_once_get_their_own_answers(servers: BotServers, bot_s
 
     def converse(index: int) -> Outcome:
         page = pages[index % len(pages)]
-        chat = Chat(bot_settings.rasa_port, sender=f"load-{index:02d}-{page.cpt}")
+        chat = Conversation(bot_settings, sender=f"load-{index:02d}-{page.cpt}")
         turns = [f"how long does a {page.short_name} take?", *FOLLOW_UPS]
         replies: list[str] = []
         slots: list[str | None] = []

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tests.reliability.conftest import Chat
+from tests.support.rest import Conversation
 
 
 def test_restart_keeps_procedure_and_history_on_sqlite(servers: BotServers, bot_settings: Settings) -> None:
     assert not bot_settings.tracker_db_url
-    chat = Chat(bot_settings.rasa_port)
+    chat = Conversation(bot_settings)
     assert "olonoscopy" in chat.text("how long does a colonoscopy take?")
     before = chat.tracker()
     assert before["slots"]["procedure"] == "45378"

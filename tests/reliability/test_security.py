@@ -14,7 +14,8 @@ from bot.channels.guard import log_id
 from common.settings import Settings
 from serving.preflight import check_secrets
 from serving.processes import BotServers
-from tests.reliability.conftest import HASH_KEY, LOG_DIR, Chat
+from tests.reliability.conftest import HASH_KEY, LOG_DIR
+from tests.support.rest import Conversation
 
 
 def api(config: Settings, path: str) -> str:
@@ -49,7 +50,7 @@ def test_http_api_answers_with_the_token(servers: BotServers, bot_settings: Sett
 
 def test_logs_show_neither_message_text_nor_sender(servers: BotServers, bot_settings: Settings) -> None:
     marker = f"zebra{uuid.uuid4().hex[:8]}"
-    chat = Chat(bot_settings.rasa_port, sender=f"private-{uuid.uuid4().hex[:12]}")
+    chat = Conversation(bot_settings, sender=f"private-{uuid.uuid4().hex[:12]}")
     sizes = {path: path.stat().st_size for path in LOG_DIR.glob("*.log")}
     assert "olonoscopy" in chat.text(f"how long does a colonoscopy take {marker}")
     chat.text(f"my name is {marker} and my phone is 555-0199, does it hurt?")
@@ -66,7 +67,7 @@ def test_logs_show_neither_message_text_nor_sender(servers: BotServers, bot_sett
 
 
 def test_rate_limit_is_polite_and_per_sender(servers: BotServers, bot_settings: Settings) -> None:
-    flooding = Chat(bot_settings.rasa_port)
+    flooding = Conversation(bot_settings)
     limit = bot_settings.rate_limit_messages
     statuses = [flooding.post("   ").status_code for _ in range(limit)]
     assert statuses == [200] * limit
@@ -76,7 +77,7 @@ def test_rate_limit_is_polite_and_per_sender(servers: BotServers, bot_settings: 
     text = "\n".join(m["text"] for m in refused.json())
     assert "try again in a minute" in text and bot_settings.clinic_phone in text
     # Nobody else is slowed down.
-    other = Chat(bot_settings.rasa_port)
+    other = Conversation(bot_settings)
     assert "olonoscopy" in other.text("how long does a colonoscopy take?")
 
 

@@ -3,7 +3,7 @@
 Two Rasa servers (ports 5108 / 5109 unless TEST_RELIABILITY_RASA_*_PORT say
 otherwise) stand for two machines behind a load balancer; both use this
 folder's action server through their own delaying proxy. PostgreSQL and Redis
-are started on loopback by the fixtures in conftest.py.
+are started on loopback by the fixtures of tests/support/databases.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,16 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tests.reliability.conftest import LOG_DIR, Chat, DelayProxy, Postgres, reliability_settings
+from tests.reliability.conftest import LOG_DIR, reliability_settings
+from tests.support.databases import Postgres
+from tests.support.fakes import DelayProxy
+from tests.support.rest import Conversation
 from tests.support.servers import venv
 
 QUESTION = "how long does a colonoscopy take?"
+
+#: Two more Rasa servers, PostgreSQL and Redis start for this module.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +87,7 @@ def test_turns_alternating_between_servers_keep_context_and_order(
     machines: list[BotServers], postgres: Postgres
 ) -> None:
     a, b = ports(machines)
-    chat = Chat(a)
+    chat = Conversation(machines[0].config)
     turns = [(a, QUESTION), (b, "does it hurt?"), (a, "how do I get ready?"), (b, "and for an MRI of the brain?")]
     for port, text in turns[:3]:
         reply = chat.text(text, port=port)
@@ -106,7 +112,7 @@ def test_shared_lock_orders_turns_that_arrive_at_both_servers(
     does not have the first turn yet: "which procedure?" instead of an answer.
     """
     a, b = ports(machines)
-    chat = Chat(a)
+    chat = Conversation(machines[0].config)
     first: list[str] = []
     shared_proxy.delay = 3.0
     try:
@@ -128,7 +134,7 @@ def test_shared_lock_orders_turns_that_arrive_at_both_servers(
 
 def test_restart_keeps_the_conversation_on_postgresql(machines: list[BotServers], postgres: Postgres) -> None:
     a, _b = ports(machines)
-    chat = Chat(a)
+    chat = Conversation(machines[0].config)
     assert "olonoscopy" in chat.text(QUESTION, port=a)
     machines[0].restart("rasa")
     assert chat.tracker(port=a)["slots"]["procedure"] == "45378"

@@ -1,25 +1,28 @@
 """Start the real action server and Rasa server once for the conversation tests.
 
-They listen on their own ports (5105 / 5155 / 8180 unless TEST_*_PORT say
-otherwise), so that a bot started with `make run` does not get in the way.
-Server logs go to build/test-logs/.
+A pytest plugin (registered by tests/conftest.py), so its fixtures serve every
+suite; a suite with servers of its own overrides ``bot_settings`` (and, for its
+own instance, ``servers``) in its conftest.py.
+
+The servers listen on their own ports (5105 / 5155 / 8180 unless TEST_*_PORT
+say otherwise), so that a bot started with `make run` does not get in the way.
+Server logs go to build/test-logs/. The tests that use these fixtures are
+marked ``servers`` (tests/support/markers.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
 from common.settings import Settings, load_settings
 from serving.processes import BotServers
+from tests.support.rest import Conversation
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOG_DIR = ROOT / "build" / "test-logs"
@@ -73,38 +76,7 @@ def servers(bot_settings: Settings) -> Iterator[BotServers]:
         bot.stop()
 
 
-class Patient:
-    """One conversation over the REST channel, with the tracker's slots after each turn."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
-        self._base = f"http://127.0.0.1:{settings.rasa_port}"
-        self._token = settings.bot_api_token
-
-    def say(self, text: str) -> list[dict[str, Any]]:
-        response = requests.post(
-            f"{self._base}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=60
-        )
-        response.raise_for_status()
-        messages: list[dict[str, Any]] = response.json()
-        return messages
-
-    def text(self, text: str) -> str:
-        return "\n".join(m.get("text", "") for m in self.say(text))
-
-    def tracker(self) -> dict[str, Any]:
-        response = requests.get(
-            f"{self._base}/conversations/{self.sender}/tracker", params={"token": self._token}, timeout=30
-        )
-        response.raise_for_status()
-        tracker: dict[str, Any] = response.json()
-        return tracker
-
-    def slots(self) -> dict[str, Any]:
-        slots: dict[str, Any] = self.tracker()["slots"]
-        return slots
-
-
 @pytest.fixture()
-def patient(servers: BotServers, bot_settings: Settings) -> Patient:
-    return Patient(bot_settings)
+def patient(servers: BotServers, bot_settings: Settings) -> Conversation:
+    """A new patient's conversation with the servers."""
+    return Conversation(bot_settings)
