@@ -1,6 +1,7 @@
 """``make eval``: the answer-quality report (reports/eval.md, reports/eval.json, reports/confusion.png).
 
-Starts the bot as `make run` does (on its own ports, 5205/5255) unless
+Starts the bot as `make run` does (on its own ports: 5205/5255, or
+``EVAL_RASA_PORT``/``EVAL_ACTION_PORT``) unless
 ``--url`` points at a running one, asks every evaluation question over REST,
 and reads the outcome from the tracker.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -151,7 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         base_url = args.url
     else:
-        config = replace(config, rasa_port=5205, action_port=5255, action_server_url="http://127.0.0.1:5255/webhook")
+        # Its own ports (EVAL_RASA_PORT, EVAL_ACTION_PORT), so that a bot of make run does not get in the way.
+        rasa_port = int(os.environ.get("EVAL_RASA_PORT", "5205"))
+        action_port = int(os.environ.get("EVAL_ACTION_PORT", "5255"))
+        config = replace(
+            config,
+            rasa_port=rasa_port,
+            action_port=action_port,
+            action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+        )
         servers = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "eval-logs", web=False)
         print("starting the bot...", flush=True)
         servers.start()

@@ -22,12 +22,13 @@ MODEL = ROOT / "models" / "current.tar.gz"
 
 
 def own_ports(config: Settings, offset: int) -> Settings:
-    action_port = 5255 + offset
+    base = int(os.environ.get("TEST_SERVING_PORT", "5605")) + offset
+    action_port = base + 50
     return replace(
         config,
-        rasa_port=5205 + offset,
+        rasa_port=base,
         action_port=action_port,
-        web_port=8280 + offset,
+        web_port=base + 3000,
         action_server_url=f"http://127.0.0.1:{action_port}/webhook",
     )
 
