@@ -43,12 +43,13 @@ class Snapshot:
 class KnowledgeService:
     """Implements :class:`actions.answering.Retriever` over the current snapshot."""
 
-    def __init__(self, pages_dir: Path, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(self, pages_dir: Path, index_dir: Path, embedder: Embedder, hint_spare_cores: float = 0.5) -> None:
         self._pages_dir = pages_dir
         self._index_dir = index_dir
         self._embedder = embedder
         #: Questions' vectors, hinted ahead by the Rasa server or embedded on demand.
-        self.questions = QuestionVectors(embedder, spare_cpu=SpareCpu())
+        spare = SpareCpu(min_idle_cores=hint_spare_cores) if hint_spare_cores > 0 else None
+        self.questions = QuestionVectors(embedder, spare_cpu=spare)
         self._pages = PageCache()
         self._lock = threading.Lock()
         # Taken before reading the pages: a change made while they load is seen next time.

@@ -26,7 +26,9 @@ def service() -> KnowledgeService:
         if _service is None:
             config = settings()
             embedder = question_embedder(config.embed_threads)
-            _service = KnowledgeService(config.knowledge_dir, config.index_dir, embedder)
+            _service = KnowledgeService(
+                config.knowledge_dir, config.index_dir, embedder, hint_spare_cores=config.hint_spare_cores
+            )
             # The parsed pages live as long as the server: keep them out of the
             # garbage collector's full passes (about 0.5 s at 10,000 pages).
             gc.freeze()

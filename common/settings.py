@@ -132,6 +132,10 @@ class Settings:
     #: Empty: to this machine's action server when ``ACTION_SERVER_URL`` is on
     #: loopback, else nowhere.
     question_hint_target: str = from_env("QUESTION_HINT_ADDRESS", ADDRESS, "")
+    #: The action server takes hints only while about this many cores are idle
+    #: (from /proc/stat), so that a saturated server does not embed greetings
+    #: ahead; 0: always (the conversation tests, on a machine shared with others).
+    hint_spare_cores: float = from_env("HINT_SPARE_CORES", NUMBER, 0.5)
     #: Where Twilio's REST API is (a fake one on loopback in tests).
     twilio_api_base_url: str = from_env("TWILIO_API_BASE_URL", TEXT, "https://api.twilio.com")
     #: The public URL Twilio posts to, as configured in Twilio's console; the

@@ -46,8 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         started = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "shell-logs")
         started.servers = [s for s in started.servers if s.name == "actions"]
         started.start()
+    # Staff see the prompt and the bot's replies only: Rasa's warnings and log lines
+    # (stderr) go to a file, named here in case something goes wrong.
+    log_path = ROOT / "build" / "shell-logs" / "rasa-shell.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"(the Rasa server's messages are in {log_path.relative_to(ROOT)})", flush=True)
     try:
-        return subprocess.call(shell_command(args.rasa_venv, args.port), cwd=ROOT, env=server_env(config))
+        with log_path.open("ab") as log:
+            return subprocess.call(
+                shell_command(args.rasa_venv, args.port), cwd=ROOT, env=server_env(config), stderr=log
+            )
     except KeyboardInterrupt:
         return 0
     finally:

@@ -75,7 +75,20 @@ def test_make_shell_runs_rasa_shell_with_numbered_choices(servers: object, bot_s
     rasa_venv = Path(os.environ["RASA_VENV"])
     session = f"shell-test-{os.getpid()}"
     env = server_env(bot_settings)
-    command = " ".join(shlex.quote(part) for part in shell_command(rasa_venv, bot_settings.rasa_port + 2))
+    # What `make shell` runs: the staff shell tool, which starts `rasa shell` through bot.server.
+    shell = [
+        sys.executable,
+        "-m",
+        "tools.shell",
+        "--rasa-venv",
+        str(rasa_venv),
+        "--actions-venv",
+        os.environ["ACT_VENV"],
+        "--port",
+        str(bot_settings.rasa_port + 2),
+    ]
+    assert shell_command(rasa_venv, 1)[1:4] == ["-m", "bot.server", "shell"]
+    command = " ".join(shlex.quote(part) for part in shell)
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "220", "-y", "60", "-c", str(ROOT), command],
         env=env,

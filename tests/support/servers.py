@@ -63,6 +63,8 @@ def bot_settings(knowledge_copy: Path) -> Settings:
         web_port=int(os.environ.get("TEST_WEB_PORT", "8180")),
         action_server_url=f"http://127.0.0.1:{action_port}/webhook",
         bot_api_token="test-token",
+        # Take every hint: other work on the machine must not change which path a test sees.
+        hint_spare_cores=0.0,
     )
 
 
