@@ -51,7 +51,7 @@ def _last_text_with_intent(tracker: Tracker, intent: str) -> str:
 def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Utter a turn's responses and return the slot events that change something.
 
-    ``answer_section`` is always set (CONTRACT.md: every turn sets it); the other
+    ``answer_section`` and ``answer_sections`` are always set (CONTRACT.md: every turn sets them); the other
     slots only when their value changes, so that a conversation's tracker, and
     with it every later request to this server, does not grow by six events a turn.
     """
@@ -65,7 +65,10 @@ def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         "shown_passages": [str(p) for p in turn.shown],
         "last_question": turn.last_question,
     }
-    events: list[EventType] = [SlotSet("answer_section", turn.answer_section)]
+    events: list[EventType] = [
+        SlotSet("answer_section", turn.answer_section),
+        SlotSet("answer_sections", list(turn.answer_sections)),
+    ]
     for name, value in values.items():
         before = tracker.get_slot(name)
         if name == "shown_passages":
@@ -134,4 +137,4 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_default")
-        return [SlotSet("answer_section", None), SlotSet("pending_question", None)]
+        return [SlotSet("answer_section", None), SlotSet("answer_sections", []), SlotSet("pending_question", None)]

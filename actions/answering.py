@@ -8,17 +8,24 @@ returns a :class:`Turn`: the responses to send and the slots to set. Actions
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Protocol
 
-from common import entities as entities_format
+from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
+from actions.questions import MARGIN, choose, is_short
+from actions.reading import Reading, is_question, read
+from actions.sections import SectionScore
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 from knowledge.sections import SECTION_TITLES
+
+#: The question intent of each section (for "did you mean" buttons and follow-ups).
+SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
+
+__all__ = ["Answerer", "Button", "Context", "Request", "Retriever", "Turn", "Utterance", "intent_payload"]
 
 #: A question about the patient's own medicine, dose or condition: a clinician answers it,
 #: not a page ("should I take my 50 mg metoprolol before the test?").
@@ -69,90 +76,9 @@ class Retriever(Protocol):
         """The name a page's "Similar Codes" gives a related code, if it lists it."""
         ...
 
-
-@dataclass(frozen=True)
-class Button:
-    """A choice the patient can tap (or, by SMS, answer with its number)."""
-
-    title: str
-    payload: str
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """One response of ``domain.yml``, with its fill-in values and buttons."""
-
-    response: str
-    values: dict[str, str] = field(default_factory=dict)
-    buttons: tuple[Button, ...] = ()
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the conversation knows before this turn (from the tracker's slots)."""
-
-    procedure: str | None = None
-    pending_question: str | None = None
-    pending_text: str = ""
-    more_section: str | None = None
-    shown: tuple[int, ...] = ()
-    last_question: str | None = None
-
-
-@dataclass(frozen=True)
-class Request:
-    """What NLU understood of this turn."""
-
-    intent: str
-    text: str
-    procedures: tuple[str, ...] = ()
-    ambiguous: tuple[tuple[str, ...], ...] = ()
-    #: Procedures only a page's Similar Codes names: (code, pages that list it).
-    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @classmethod
-    def from_parse(cls, message: dict[str, Any]) -> Request:
-        """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
-        entities = message.get("entities") or []
-
-        def values(kind: str) -> list[str]:
-            return [str(e["value"]) for e in entities if e.get("entity") == kind]
-
-        related = []
-        for value in values(entities_format.RELATED):
-            try:
-                found = entities_format.decode_related(value)
-            except ValueError:
-                continue
-            related.append((found.code, found.listed_by))
-        return cls(
-            intent=(message.get("intent") or {}).get("name") or "",
-            text=message.get("text") or "",
-            procedures=tuple(values(entities_format.PROCEDURE)),
-            ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
-            related=tuple(related),
-        )
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What the bot does in a turn: responses, and the slots' values afterwards."""
-
-    utterances: tuple[Utterance, ...]
-    procedure: str | None
-    answer_section: str | None = None
-    pending_question: str | None = None
-    more_section: str | None = None
-    shown: tuple[int, ...] = ()
-    passages: tuple[Hit, ...] = ()
-    last_question: str | None = None
-
-
-def intent_payload(intent: str, procedure: str | None = None) -> str:
-    """A button payload that triggers an intent, optionally naming a procedure."""
-    if procedure is None:
-        return f"/{intent}"
-    return f"/{intent}" + json.dumps({"procedure": procedure})
+    def section_scores(self, question: str, cpt: str) -> Sequence[SectionScore]:
+        """How much the question looks like each section's questions and passages, best first."""
+        ...
 
 
 class Answerer:
@@ -174,18 +100,22 @@ class Answerer:
         # A question is about the procedure it names first ("is 93015 related to
         # the nuclear stress test?", "a chest x-ray before my knee surgery").
         procedure = named[0] if named else context.procedure
-        if request.intent in INTENT_SECTIONS:
-            if PERSONAL_MEDICATION.search(request.text):
-                return Turn((Utterance("utter_handoff_personal"),), procedure)
+        reading = read(request.text, request.sentences)
+        if request.intent in INTENT_SECTIONS or self._asks_about_a_named_page(request, reading, named):
+            if reading.personal:
+                return self._personal(reading.personal, procedure)
+            question = request.intent if request.intent in INTENT_SECTIONS else None
             if not named and request.ambiguous:
-                return self._ask_which(request.ambiguous[-1], request.intent, context.procedure)
+                return self._ask_which(request.ambiguous[-1], question, context.procedure)
             if not named and request.related:
-                return self._offer_related(request.related[0], request.intent, context.procedure)
+                return self._offer_related(request.related[0], question, context.procedure)
             if procedure is None:
-                return self._ask_which(tuple(code for code, _ in self._kb.procedures()), request.intent, None)
-            return replace(
-                self.answer(procedure, INTENT_SECTIONS[request.intent], request.text), last_question=request.intent
-            )
+                return self._ask_which(tuple(code for code, _ in self._kb.procedures()), question, None)
+            if question is None:
+                return self._answer_named_page(request, reading, procedure)
+            return self._answer_questions(request, reading, procedure)
+        if request.intent == "ask_personal_advice":
+            return self._own_medicine_or_case(request, reading, procedure)
         if request.intent == "inform_procedure":
             if not named and request.related:
                 return self._offer_related(request.related[0], context.pending_question, context.procedure)
@@ -201,6 +131,93 @@ class Answerer:
         if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
             return self._more(context.procedure, context.more_section, context.shown)
         return Turn((Utterance("utter_anything_else"),), procedure)
+
+    @staticmethod
+    def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
+        """A long message that names a page and asks something, though NLU heard only the name."""
+        return (
+            request.intent == "inform_procedure"
+            and bool(named)
+            and not is_short(request.text, reading)
+            and any(is_question(q) for q in reading.questions)
+        )
+
+    def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
+        """Answer the message's questions (up to three), or offer two sections when unsure."""
+        choice = choose(
+            request.intent,
+            request.confidence,
+            request.text,
+            reading,
+            lambda question: self._kb.section_scores(question, procedure),
+        )
+        if choice.offer:
+            return self._offer_sections(choice.offer, procedure)
+        if not choice.sections:
+            return Turn((Utterance("utter_default"),), procedure)
+        short = is_short(request.text, reading)
+        texts = [request.text] if short else list(reading.questions)
+        turns = [
+            self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
+        ]
+        turn = turns[0] if len(turns) == 1 else combine(turns, procedure)
+        if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section:
+            turn = replace(turn, utterances=(*turn.utterances, Utterance("utter_care_team_line")))
+        return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
+
+    def _answer_named_page(self, request: Request, reading: Reading, procedure: str) -> Turn:
+        """A long message NLU heard as a procedure's name: its question, when the page clearly answers it.
+
+        Patients who ask "what is it" at length are answered with the page's summary, as for a name alone.
+        """
+        scores = self._kb.section_scores(reading.questions[0], procedure)
+        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
+        if scores and scores[0].section != "summary" and lead >= MARGIN:
+            intent = SECTION_INTENTS[scores[0].section]
+            return self._answer_questions(replace(request, intent=intent, confidence=0.0), reading, procedure)
+        return self._introduce(procedure)
+
+    def _own_medicine_or_case(self, request: Request, reading: Reading, procedure: str | None) -> Turn:
+        """NLU heard advice about the patient's own health: the page's general answer when there is one.
+
+        "I'm on blood thinners, what do I do before the colonoscopy?" is a general
+        question with a personal condition: the preparation section answers it, and
+        one line sends the patient's own case to the care team. A question about the
+        patient's own case, or one the page does not clearly answer, goes to a clinician.
+        """
+        mentions_own_medicine = bool(reading.conditions) or bool(PERSONAL_MEDICATION.search(request.text))
+        if reading.personal or procedure is None or not mentions_own_medicine:
+            return self._personal(reading.personal or "own_case", procedure)
+        scores = self._kb.section_scores(reading.questions[0], procedure)
+        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
+        if not scores or lead < MARGIN / 2:
+            return self._personal("own_case", procedure)
+        turn = self.answer(procedure, scores[0].section, reading.questions[0])
+        if not turn.answer_section:
+            return self._personal("own_case", procedure)
+        utterances = (*turn.utterances, Utterance("utter_care_team_line"))
+        return replace(turn, utterances=utterances, last_question=SECTION_INTENTS.get(scores[0].section))
+
+    def _personal(self, kind: str, procedure: str | None) -> Turn:
+        """A question about the patient's own case: who can answer it, and the general page if they want it."""
+        response = "utter_handoff_results" if kind == "results" else "utter_handoff_personal"
+        utterances = [Utterance(response)]
+        name = self._kb.procedure_name(procedure) if procedure else None
+        if procedure and name:
+            button = Button(f"General facts about the {name}", intent_payload("ask_summary", procedure))
+            utterances.append(Utterance("utter_offer_general", {"procedure_name": name}, (button,)))
+        return Turn(tuple(utterances), procedure)
+
+    def _offer_sections(self, sections: Sequence[str], procedure: str) -> Turn:
+        """Offer two sections as "did you mean" of the procedure's page (nothing answered yet)."""
+        buttons = tuple(
+            Button(SECTION_TITLES[section], intent_payload(SECTION_INTENTS[section], procedure))
+            for section in sections
+            if section in SECTION_INTENTS
+        )
+        return Turn(
+            (Utterance("utter_did_you_mean", {}, (*buttons, Button("Something else", "/out_of_scope"))),), procedure
+        )
 
     def answer(self, procedure: str, section: str, question: str) -> Turn:
         """Answer from one section of a procedure's page with its best-matching passages."""
@@ -252,6 +269,7 @@ class Answerer:
             (utterance,),
             procedure,
             answer_section=section,
+            answer_sections=(section,),
             more_section=section if remaining > 0 else None,
             shown=shown if remaining > 0 else (),
             passages=tuple(h for h in hits if h.passage.position in chosen_ids),
@@ -288,7 +306,33 @@ class Answerer:
         if not passages:
             return Turn((Utterance("utter_what_else", {"procedure_name": name}, buttons),), procedure)
         values = {"procedure_name": name, "answer": format_passages(passages)}
-        return Turn((Utterance("utter_introduce", values, buttons),), procedure, answer_section="summary")
+        return Turn(
+            (Utterance("utter_introduce", values, buttons),),
+            procedure,
+            answer_section="summary",
+            answer_sections=("summary",),
+        )
+
+
+def combine(turns: Sequence[Turn], procedure: str) -> Turn:
+    """Several answers in one reply, each under its section's title (no "tell me more": too much at once)."""
+    blocks = []
+    for turn in turns:
+        for utterance in turn.utterances:
+            if utterance.response in {"utter_answer", "utter_answer_with_more"}:
+                blocks.append(f"{utterance.values['section_title']}:\n{utterance.values['answer']}")
+    answered = tuple(t.answer_section for t in turns if t.answer_section)
+    if len(blocks) < 2:
+        return turns[0]
+    name = next(t.utterances[0].values.get("procedure_name", "") for t in turns if t.answer_section)
+    values = {"procedure_name": name, "answers": "\n\n".join(blocks)}
+    return Turn(
+        (Utterance("utter_answers", values),),
+        procedure,
+        answer_section=answered[0],
+        answer_sections=answered,
+        passages=tuple(hit for t in turns for hit in t.passages),
+    )
 
 
 def format_passages(passages: Sequence[Passage]) -> str:

@@ -9,6 +9,8 @@ import threading
 from actions.answering import Answerer
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener
+from actions.sections import SectionGuesser
+from common.paths import NLU_DIR
 from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
@@ -27,7 +29,11 @@ def service() -> KnowledgeService:
             config = settings()
             embedder = question_embedder(config.embed_threads)
             _service = KnowledgeService(
-                config.knowledge_dir, config.index_dir, embedder, hint_spare_cores=config.hint_spare_cores
+                config.knowledge_dir,
+                config.index_dir,
+                embedder,
+                hint_spare_cores=config.hint_spare_cores,
+                sections=SectionGuesser.from_folder(embedder, NLU_DIR),
             )
             # The parsed pages live as long as the server: keep them out of the
             # garbage collector's full passes (about 0.5 s at 10,000 pages).
@@ -77,4 +83,6 @@ def warm_up() -> None:
     first = svc.procedures()[0][0] if svc.procedures() else None
     if first:
         svc.rank("how long does it take", first, "duration")
+    if svc.sections is not None:
+        svc.sections.warm()  # the team's examples of each question, embedded once (a few seconds)
     answerer()

@@ -8,7 +8,7 @@ any failure of the call (unreachable, an HTTP error, an unreadable answer),
 the action's events are :func:`unavailable_events`: the domain response
 ``utter_action_unavailable`` ("I can't look that up right now — please call
 the clinic at {clinic_phone}."), rendered by the bot's NLG, plus
-``answer_section`` set to null (CONTRACT: every turn sets it).
+``answer_section`` set to null and ``answer_sections`` to ``[]`` (CONTRACT: every turn sets them).
 
 :class:`ResponseValidator` is Rasa's check of an action server's answer,
 compiled once and split by event; :mod:`bot.rasa_patches` installs it.
@@ -37,7 +37,7 @@ async def unavailable_events(output_channel: Any, nlg: Any, tracker: Any) -> Lis
     if not message:
         # A model trained before the response existed: the same words, never silence.
         message = {"text": FALLBACK_TEXT.format(**settings().response_values())}
-    return [create_bot_utterance(dict(message)), SlotSet("answer_section", None)]
+    return [create_bot_utterance(dict(message)), SlotSet("answer_section", None), SlotSet("answer_sections", [])]
 
 
 class ResponseValidator:

@@ -1,4 +1,4 @@
-"""A policy that starts every turn with ``answer_section`` set to null.
+"""A policy that starts every turn with ``answer_section`` null and ``answer_sections`` empty.
 
 CONTRACT.md asks that every turn set ``answer_section``: to a section key when
 the reply comes from the knowledge base (``action_answer`` sets it), else to
@@ -23,6 +23,8 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 SLOT = "answer_section"
+#: CONTRACT.md: every section the turn's reply was taken from; [] when none.
+SECTIONS_SLOT = "answer_sections"
 #: Actions that run between the patient's message and the turn's first prediction.
 _BEFORE_FIRST_PREDICTION = frozenset({ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, "action_extract_slots"})
 
@@ -39,7 +41,7 @@ def first_prediction_of_turn(tracker: DialogueStateTracker) -> bool:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class AnswerSectionResetPolicy(Policy):
-    """Clears ``answer_section`` at the start of every turn; predicts nothing."""
+    """Clears ``answer_section`` and ``answer_sections`` at the start of every turn; predicts nothing."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -59,8 +61,11 @@ class AnswerSectionResetPolicy(Policy):
     ) -> PolicyPrediction:
         """Zero for every action, plus the slot reset in a turn's first prediction."""
         events = []
-        if tracker.get_slot(SLOT) is not None and first_prediction_of_turn(tracker):
-            events.append(SlotSet(SLOT, None))
+        if first_prediction_of_turn(tracker):
+            if tracker.get_slot(SLOT) is not None:
+                events.append(SlotSet(SLOT, None))
+            if tracker.get_slot(SECTIONS_SLOT):
+                events.append(SlotSet(SECTIONS_SLOT, []))
         return self._prediction(self._default_predictions(domain), events=events)
 
     @classmethod

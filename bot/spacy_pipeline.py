@@ -18,6 +18,8 @@ from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.names import name_variants
 
 LABEL = "PROCEDURE"
+#: The pipeline's components, in order (part of the fingerprint: a new one rebuilds the pipeline).
+PIPES = ["sentencizer", "entity_ruler"]
 RELATED_LABEL = "RELATED"
 
 
@@ -55,13 +57,15 @@ def build(kb: KnowledgeBase, out: Path) -> int:
     """Write the pipeline to ``out`` (unless its patterns are unchanged); return the number of patterns."""
     items = patterns(kb)
     summary = out / "patterns.summary.json"
-    fingerprint = json.dumps(items, sort_keys=True)
+    fingerprint = json.dumps({"pipes": PIPES, "patterns": items}, sort_keys=True)
     if summary.exists() and json.loads(summary.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
         (out / "meta.json").touch()  # up to date: tell make so
         return len(items)
     import spacy
 
     nlp = spacy.blank("en")
+    # Sentence boundaries from punctuation (rule-based): bot/components/sentences.py passes them on.
+    nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     ruler.add_patterns(items)  # type: ignore[attr-defined]
     nlp.meta["name"] = "clinic_procedures"

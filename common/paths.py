@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_DIR = ROOT / "knowledge" / "pages"
-LOOKUP_FILE = ROOT / "data" / "nlu" / "lookups" / "procedures.yml"
+NLU_DIR = ROOT / "data" / "nlu"
+LOOKUP_FILE = NLU_DIR / "lookups" / "procedures.yml"
 BUILD_DIR = ROOT / "build"
 SPACY_PIPELINE_DIR = BUILD_DIR / "spacy_pipeline"
 INDEX_DIR = BUILD_DIR / "index"

@@ -42,16 +42,17 @@ async def test_answer_sets_both_contract_slots(action: ActionAnswer) -> None:
     assert "30 to 60 minutes" in dispatcher.messages[0]["answer"]
 
 
-async def test_only_slots_that_change_are_set_but_answer_section_always(action: ActionAnswer) -> None:
+async def test_only_slots_that_change_are_set_but_the_answer_sections_always(action: ActionAnswer) -> None:
     entities = [{"entity": "procedure", "value": "78580"}]
     known = {"procedure": "78580", "last_question": "ask_duration", "pending_question": None}
     events = await action.run(CollectingDispatcher(), tracker("how long is it", "ask_duration", entities, known), {})
-    assert [e["name"] for e in events if e["event"] == "slot"] == ["answer_section"]
+    assert [e["name"] for e in events if e["event"] == "slot"] == ["answer_section", "answer_sections"]
     assert slots(events)["answer_section"] == "duration"
+    assert slots(events)["answer_sections"] == ["duration"]
 
     other = [{"entity": "procedure", "value": "45378"}]
     events = await action.run(CollectingDispatcher(), tracker("and a colonoscopy?", "ask_duration", other, known), {})
-    assert slots(events) == {"answer_section": "duration", "procedure": "45378"}
+    assert slots(events) == {"answer_section": "duration", "answer_sections": ["duration"], "procedure": "45378"}
 
 
 async def test_choices_are_sent_as_buttons(action: ActionAnswer) -> None:

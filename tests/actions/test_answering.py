@@ -8,6 +8,7 @@ import pytest
 
 from actions.answering import Answerer, Context, Request
 from actions.knowledge_service import KnowledgeService
+from actions.sections import SectionGuesser
 from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
@@ -121,10 +122,12 @@ def test_a_question_naming_two_procedures_is_about_the_first(answerer: Answerer)
     "text",
     ["should i take my 25 mg carvedilol the morning of the echo", "im on apixaban, do i skip it before the egd"],
 )
-def test_questions_about_the_patients_own_medicine_go_to_a_clinician(answerer: Answerer, text: str) -> None:
+def test_questions_about_the_patients_own_medicine_get_the_page_and_the_care_team(
+    answerer: Answerer, text: str
+) -> None:
     turn = answerer.respond(Request("ask_preparation", text, ("45378",)), Context())
-    assert turn.answer_section is None
-    assert turn.utterances[0].response == "utter_handoff_personal"
+    assert turn.answer_section == "preparation"
+    assert turn.utterances[-1].response == "utter_care_team_line"
 
 
 def test_general_medicine_questions_are_still_answered(answerer: Answerer) -> None:
@@ -141,3 +144,52 @@ def test_a_procedure_only_similar_codes_name_gets_the_related_page_offered(answe
     assert turn.utterances[0].values["related_name"] == "Colonoscopy with biopsy (45380)"
     assert [b.payload for b in turn.utterances[0].buttons] == ['/inform_procedure{"procedure": "45378"}']
     assert turn.pending_question == "ask_duration"
+
+
+# --- real wording: personal cases, several questions, conditions -----------------
+
+
+def test_a_personal_result_question_is_handed_to_the_care_team(answerer: Answerer) -> None:
+    text = "My brain MRI report mentions a small white spot. Is that something serious?"
+    turn = answerer.respond(Request("ask_purpose", text, ("70551",), confidence=0.8), Context())
+    assert turn.answer_section is None and turn.answer_sections == ()
+    assert turn.utterances[0].response == "utter_handoff_results"
+    offer = turn.utterances[1]
+    assert offer.response == "utter_offer_general"
+    assert offer.buttons[0].payload == '/ask_summary{"procedure": "70551"}'
+    assert not turn.passages
+
+
+def test_symptoms_after_the_procedure_are_not_answered_from_the_page(answerer: Answerer) -> None:
+    text = "It has been three days since my colonoscopy and I still feel bloated. Is that normal?"
+    turn = answerer.respond(Request("ask_recovery", text, ("45378",), confidence=0.9), Context())
+    assert turn.answer_section is None
+    assert turn.utterances[0].response == "utter_handoff_personal"
+
+
+def test_a_general_question_with_a_condition_gets_the_care_team_line(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_risks", "I'm pregnant. Is a chest x-ray risky?", ("71046",)), Context())
+    assert turn.answer_section == "risks_and_complications"
+    assert [u.response for u in turn.utterances][-1] == "utter_care_team_line"
+
+
+def test_a_short_question_keeps_the_classifiers_section(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_duration", "how long is it", ("78580",), confidence=0.4), Context())
+    assert turn.answer_sections == ("duration",)
+
+
+def test_several_questions_are_answered_in_one_reply_under_their_titles(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    examples = {
+        "ask_duration": ["how long does it take", "how long is the test"],
+        "ask_recovery": ["can i drive home afterwards", "can i drive myself home after", "when can i drive"],
+        "ask_preparation": ["can i eat before", "do i need to fast"],
+    }
+    service = KnowledgeService(PAGES, tmp_path / "index", embedder, sections=SectionGuesser(embedder, examples))
+    text = "How long does a colonoscopy take? Can I drive home afterwards?"
+    turn = Answerer(service).respond(Request("ask_duration", text, ("45378",), confidence=0.9), Context())
+    assert turn.answer_sections == ("duration", "recovery")
+    assert turn.answer_section == "duration"
+    assert turn.utterances[0].response == "utter_answers"
+    answers = turn.utterances[0].values["answers"]
+    assert answers.index("How long it takes:") < answers.index("Afterwards:")

@@ -15,7 +15,8 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tools.evaluation import Bot, Outcome, external_sets, own_sets, summarise
+from tools.evaluation import Bot, Outcome, external_sets, own_sets, shared_eval_dir, summarise
+from tools.patient_sets import public_style_sets, summarise_set
 
 LOG_DIR = Path(__file__).resolve().parent.parent.parent / "build" / "test-logs"
 
@@ -27,6 +28,15 @@ MIN_HELDOUT_ACCURACY = 0.97
 MIN_EMERGENCY_RECALL = 1.0
 MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
+#: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
+PUBLIC_SETS = ("public_style", "real_patients_dev")
+#: Their floors: what this code reaches today, so that a change that loses ground fails make test.
+#: Issue 15's targets are higher (general >= 0.85, confident wrong <= 0.03, personal answered <= 0.03,
+#: emergency recall 1.0): make eval reports the distance.
+PUBLIC_FLOORS = {
+    "public_style": {"general_accuracy": 0.40, "confident_wrong_rate": 0.17, "personal_answered_rate": 0.13},
+    "real_patients_dev": {"general_accuracy": 0.45, "confident_wrong_rate": 0.17, "personal_answered_rate": 0.08},
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +44,12 @@ def results(servers: BotServers, bot_settings: Settings) -> dict[str, list[Outco
     bot = Bot(f"http://127.0.0.1:{bot_settings.rasa_port}", bot_settings.bot_api_token)
     sets = own_sets()
     sets.update(external_sets(include_test=False))
+    sets.update(public_style_sets(shared_eval_dir()))
     outcomes = {name: bot.ask_all(items, workers=4) for name, items in sets.items()}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    (LOG_DIR / "quality.json").write_text(json.dumps(summarise(outcomes), indent=1), encoding="utf-8")
+    figures = summarise({n: o for n, o in outcomes.items() if n not in PUBLIC_SETS})
+    figures["public_sets"] = {n: summarise_set(outcomes[n]) for n in PUBLIC_SETS if n in outcomes}
+    (LOG_DIR / "quality.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return outcomes
 
 
@@ -78,3 +91,16 @@ def test_questions_for_staff_are_not_answered_from_pages(results: dict[str, list
     declined = sum(not o.answered for o in declines) / len(declines)
     assert len(declines) >= 60
     assert declined >= 0.9, f"declined {declined:.3f}"
+
+
+@pytest.mark.parametrize("set_name", PUBLIC_SETS)
+def test_questions_in_the_publics_words_keep_their_floors(results: dict[str, list[Outcome]], set_name: str) -> None:
+    if set_name not in results:
+        pytest.fail(f"{set_name} is missing: ../shared/eval must be beside the checkout (or SHARED_EVAL_DIR)")
+    figures = summarise_set(results[set_name])
+    floors = PUBLIC_FLOORS[set_name]
+    assert figures["general_accuracy"]["rate"] >= floors["general_accuracy"], figures["general_accuracy"]
+    assert figures["confident_wrong_rate"]["rate"] <= floors["confident_wrong_rate"], figures["confident_wrong_rate"]
+    assert figures["personal_answered_rate"]["rate"] <= floors["personal_answered_rate"], figures[
+        "personal_answered_rate"
+    ]

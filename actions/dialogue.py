@@ -1,0 +1,116 @@
+"""The dialogue's data: what NLU understood, what the conversation knows, what the bot does.
+
+Plain frozen dataclasses shared by the dialogue logic (:mod:`actions.answering`)
+and the actions that translate them to and from Rasa (:mod:`actions.actions`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from common import entities as entities_format
+from knowledge.index import Hit
+
+#: The parse data's key for the message's sentence spans (bot/components/sentences.py).
+SENTENCES_KEY = "sentences"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the patient can tap (or, by SMS, answer with its number)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One response of ``domain.yml``, with its fill-in values and buttons."""
+
+    response: str
+    values: dict[str, str] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation knows before this turn (from the tracker's slots)."""
+
+    procedure: str | None = None
+    pending_question: str | None = None
+    pending_text: str = ""
+    more_section: str | None = None
+    shown: tuple[int, ...] = ()
+    last_question: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """What NLU understood of this turn."""
+
+    intent: str
+    text: str
+    procedures: tuple[str, ...] = ()
+    ambiguous: tuple[tuple[str, ...], ...] = ()
+    #: Procedures only a page's Similar Codes names: (code, pages that list it).
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The intent classifier's confidence in ``intent``.
+    confidence: float = 1.0
+    #: The message's sentences as character spans (spaCy's sentencizer), when NLU sent them.
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def from_parse(cls, message: dict[str, Any]) -> Request:
+        """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
+        entities = message.get("entities") or []
+
+        def values(kind: str) -> list[str]:
+            return [str(e["value"]) for e in entities if e.get("entity") == kind]
+
+        related = []
+        for value in values(entities_format.RELATED):
+            try:
+                found = entities_format.decode_related(value)
+            except ValueError:
+                continue
+            related.append((found.code, found.listed_by))
+        intent = message.get("intent") or {}
+        spans = tuple(
+            (int(span[0]), int(span[1]))
+            for span in message.get(SENTENCES_KEY) or ()
+            if isinstance(span, (list, tuple)) and len(span) == 2
+        )
+        return cls(
+            intent=intent.get("name") or "",
+            text=message.get("text") or "",
+            procedures=tuple(values(entities_format.PROCEDURE)),
+            ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
+            related=tuple(related),
+            confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
+            sentences=spans,
+        )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the bot does in a turn: responses, and the slots' values afterwards."""
+
+    utterances: tuple[Utterance, ...]
+    procedure: str | None
+    answer_section: str | None = None
+    #: Every section the reply was taken from, in the order answered (CONTRACT: ``answer_sections``).
+    answer_sections: tuple[str, ...] = ()
+    pending_question: str | None = None
+    more_section: str | None = None
+    shown: tuple[int, ...] = ()
+    passages: tuple[Hit, ...] = ()
+    last_question: str | None = None
+
+
+def intent_payload(intent: str, procedure: str | None = None) -> str:
+    """A button payload that triggers an intent, optionally naming a procedure."""
+    if procedure is None:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps({"procedure": procedure})

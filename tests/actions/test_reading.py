@@ -1,0 +1,105 @@
+"""How a message reads: sentences, questions, personal cases and conditions (written by the team)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.reading import MAX_QUESTIONS, is_question, read, split_sentences
+
+
+def test_sentences_come_from_spacys_spans_when_given() -> None:
+    text = "My knee hurts. How long is the recovery?"
+    assert split_sentences(text, [(0, 14), (15, 40)]) == ("My knee hurts.", "How long is the recovery?")
+    assert split_sentences(text) == ("My knee hurts.", "How long is the recovery?")
+
+
+def test_the_question_after_a_story_is_found() -> None:
+    reading = read(
+        "I have been putting this off for a year. My sister had one and said it was fine. "
+        "How long does a colonoscopy take?"
+    )
+    assert reading.questions == ("How long does a colonoscopy take?",)
+    assert reading.personal is None
+
+
+def test_a_long_unpunctuated_text_gives_its_question_clause() -> None:
+    reading = read(
+        "my dad is booked for his first one next month and he keeps calling me about it because he is nervous, "
+        "so for his sake, does a colonoscopy hurt much"
+    )
+    assert reading.questions == ("does a colonoscopy hurt much",)
+
+
+def test_at_most_three_questions() -> None:
+    reading = read("What is it? How long is it? Does it hurt? Can I drive after?")
+    assert len(reading.questions) == MAX_QUESTIONS
+    assert reading.several
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["how long does it take", "Can I eat before?", "is it painful", "what about afterwards?", "tell me about prep"],
+)
+def test_questions_are_recognised(sentence: str) -> None:
+    assert is_question(sentence)
+
+
+@pytest.mark.parametrize("sentence", ["I had a scan last year.", "My doctor ordered it.", "Had one before"])
+def test_statements_are_not_questions(sentence: str) -> None:
+    assert not is_question(sentence)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("My CT report says there is a small nodule in the left lung. Should I be worried?", "results"),
+        ("what do my bone density results mean", "results"),
+        ("my mother's mammogram report mentions calcifications, what does that mean", "results"),
+        ("I had an MRI last week and it showed a small cyst. Is that a concern?", "results"),
+        ("It is four days after my colonoscopy and I still have cramps, is that normal?", "symptoms"),
+        ("my knee is still swollen two weeks after the arthroscopy, should i call someone", "symptoms"),
+        ("Do I really need a colonoscopy?", "own_case"),
+        ("should i cancel my stress test", "own_case"),
+        ("when will I get my results", "results"),  # results are the care team's, not a page's
+        ("I was diagnosed with reflux last year, is the endoscopy right for me?", "own_case"),
+    ],
+)
+def test_personal_questions_are_recognised(text: str, kind: str) -> None:
+    assert read(text).personal == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long will my colonoscopy take",
+        "why do I need a bone density scan",
+        "what can a brain MRI show",
+        "what does a chest x-ray show",
+        "where do I get a mammogram",
+        "My MRI showed a torn meniscus and the surgeon wants to scope it. What is the recovery like?",
+        "do I need a full bladder for the ultrasound",
+        "I had a CT years ago and felt warm from the dye. Are there other tests without dye?",
+    ],
+)
+def test_general_questions_are_not_personal(text: str) -> None:
+    assert read(text).personal is None
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("I'm pregnant, is a chest x-ray safe?", "pregnant"),
+        ("Can I have an MRI? I have a pacemaker.", "pacemaker"),
+        ("i am diabetic, do i fast before the scan", "diabetic"),
+        ("I'm on blood thinners, anything to stop before the colonoscopy?", "blood thinners"),
+        ("I am allergic to contrast dye. Is it used in the CT?", "allergic to contrast"),
+    ],
+)
+def test_a_personal_condition_is_noticed(text: str, condition: str) -> None:
+    reading = read(text)
+    assert condition in reading.conditions
+    assert reading.personal is None
+
+
+def test_a_condition_without_the_patient_is_not_theirs() -> None:
+    assert read("Is an MRI safe for people with a pacemaker?").conditions == ()
