@@ -22,8 +22,8 @@ from knowledge.intents import INTENT_SECTIONS
 SHORT_MESSAGE_WORDS = 25
 #: Above this confidence the classifier's section stands even when the knowledge base prefers another
 #: (chosen on the team's dev questions and the real patients' dev split: the classifier is right about as
-#: often as the knowledge base above 0.5, and a "did you mean" below it avoids most wrong answers).
-CLASSIFIER_SURE = 0.5
+#: often as the knowledge base above 0.7, and a "did you mean" below it avoids most wrong answers).
+CLASSIFIER_SURE = 0.7
 #: Without a question intent, the knowledge base's best section must lead the second by this much.
 MARGIN = 0.08
 #: An extra question of the message is answered when its best section leads by this much.

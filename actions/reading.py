@@ -101,7 +101,13 @@ _IS_IT_NORMAL = re.compile(
     r"what (?:could|might|would) (?:this|that|it) be|what (?:could|might) be (?:going on|wrong|causing)|"
     r"normal to (?:still )?(?:have|feel|be)|anything to worry about|could (?:this|that|it) be|"
     r"can (?:\w+ ){1,3}cause|is (?:this|that|it) (?:a |an )?(?:concern|worry|issue)|too soon|"
-    r"why (?:do|am|is|are) (?:i|my) still)\b"
+    r"why (?:do|am|is|are) (?:i|my) still|(?:is|was) (?:this|that|it) (?:expected|usual|common|a reaction|"
+    r"an infection|(?:from|because of|due to|caused by) (?:the|my)|going to need)|"
+    r"(?:is|could|can) (?:this|that|it) (?:be )?(?:a sign of |signs? of )?(?:osteoporosis|osteopenia|arthritis|"
+    r"an ulcer|a tumou?r|a tear|a clot|heart disease|sleep apnea|copd|emphysema|a stroke|ms|cancer)|"
+    r"what(?:'s| is) wrong with (?:me|my|him|her)|(?:see|saw|seen|find|found|spot|spotted) something|"
+    r"how bad (?:is|are) (?:my|his|her|it|things)|what(?:'s| is) going on with (?:me|my))\b"
+    r"|\b(?:normal|ok|okay|expected|serious)\s*\?"
     r"|\bbut\s*\?",
     re.IGNORECASE,
 )
@@ -110,7 +116,9 @@ _NEED_TEST = re.compile(
     r"(?<!why )(?<!why would )(?<!what )(?<!how )\b(?:do|should|would|will|must) i "
     r"(?:really |actually |still |even |also )?(?:need|have to have)\s+"
     rf"(?:to (?:have|get|do)\s+)?(?:an?\s+|the\s+|another\s+|this\s+|that\s+)?(?:(?!to\b){_WORD}\s+){{0,2}}?"
-    rf"(?:{_TESTS}|procedure|surgery|operation|scope|one|it)\b"
+    rf"(?:{_TESTS}|procedure|surgery|operation|scope|one|it|both|them|these|another one)\b"
+    r"|\bshould (?:he|she|they|my \w+) (?:still |even |really )?(?:get|have|go ahead with|do) "
+    r"(?:the|this|that|it|an?)\b"
     rf"|^(?:i )?need (?:an?\s+|another\s+)?{_TESTS}(?: or (?:an?\s+)?{_TESTS})?\s*\??$",
     re.IGNORECASE,
 )
@@ -133,8 +141,7 @@ _CONDITION = re.compile(
     r"diabet\w*|insulin|metformin|blood thinners?|anticoagula\w*|warfarin|coumadin|eliquis|xarelto|plavix|"
     r"apixaban|rivaroxaban|clopidogrel|aspirin|metoprolol|carvedilol|beta[- ]blockers?|lisinopril|ozempic|"
     r"semaglutide|jardiance|prednisone|lantus|\d+\s?(?:mg|units?|mcg)|"
-    r"kidney (?:disease|problems?|failure|issues?)|dialysis|claustrophob\w*|"
-    r"asthma\w*|copd|sleep apnea|heart (?:condition|failure|disease)|epilep\w*|seizures?)\b",
+    r"kidney (?:disease|problems?|failure|issues?)|dialysis|claustrophob\w*)\b",
     re.IGNORECASE,
 )
 _CONDITION_OWNER = re.compile(

@@ -1,0 +1,44 @@
+"""Real wording over REST with the real servers: several questions, personal cases, conditions (CONTRACT slots)."""
+
+from __future__ import annotations
+
+from tests.support.rest import Conversation
+
+
+def test_every_turn_sets_answer_sections(patient: Conversation) -> None:
+    patient.talk("hello")
+    assert patient.slots()["answer_sections"] == []
+    patient.talk("how long does a lung perfusion scan take?")
+    slots = patient.slots()
+    assert slots["answer_sections"] == ["duration"]
+    assert slots["answer_sections"][0] == slots["answer_section"]
+    patient.talk("thanks")
+    assert patient.slots()["answer_sections"] == []
+    assert patient.slots()["answer_section"] is None
+
+
+def test_two_questions_in_one_message_are_answered_in_one_reply(patient: Conversation) -> None:
+    reply = patient.text(
+        "My appointment is next Tuesday and I have to arrange a ride. "
+        "How long does a colonoscopy take? And will I be able to drive myself home afterwards?"
+    )
+    slots = patient.slots()
+    assert slots["procedure"] == "45378"
+    assert slots["answer_sections"][0] == slots["answer_section"]
+    assert set(slots["answer_sections"]) == {"duration", "recovery"}
+    assert "How long it takes:" in reply and "Afterwards:" in reply
+
+
+def test_a_question_about_ones_own_report_is_handed_to_the_care_team(patient: Conversation) -> None:
+    messages = patient.talk("My brain MRI report says there are a few small white spots. Should I be worried?")
+    slots = patient.slots()
+    assert slots["answer_section"] is None and slots["answer_sections"] == []
+    assert "555-0100" in " ".join(m.get("text") or "" for m in messages)  # the clinic's number (development default)
+    offers = [b for m in messages for b in m.get("buttons", [])]
+    assert [b["payload"] for b in offers] == ['/ask_summary{"procedure": "70551"}']
+
+
+def test_a_personal_condition_gets_the_general_answer_and_the_care_team_line(patient: Conversation) -> None:
+    reply = patient.text("I'm pregnant. What are the risks of a chest x-ray?")
+    assert patient.slots()["answer_section"] == "risks_and_complications"
+    assert "ask your care team" in reply
