@@ -2,8 +2,13 @@
 
 ``spacy.blank("en")`` gives the tokenizer; an ``entity_ruler`` holds one phrase
 pattern for every way a page can be named (name, aliases, descriptor, CPT
-code), with the CPT code as the entity id (several for a name pages share), in
-the forms of :mod:`common.entities`. Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
+code, each in its word forms: "colonoscopies", "echocardiography"), with the CPT
+code as the entity id (several for a name pages share), in the forms of
+:mod:`common.entities`. The pages' family words and terms ("ct scan",
+"meniscus") are patterns too, labelled FAMILY: the extractor uses them only
+when no page is named (a name wins). None of this is a training input: the
+server loads the pipeline by path, so a page change never retrains the model.
+Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from knowledge.names import name_variants
 
 LABEL = "PROCEDURE"
 RELATED_LABEL = "RELATED"
+FAMILY_LABEL = "FAMILY"
 
 
 def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
@@ -28,7 +34,7 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
     their own are matched too (label RELATED, id: the code, then the pages that
     list it), so that the bot can offer the related page.
     """
-    names = kb.name_index()
+    names = kb.form_index()
     items = [
         {"label": LABEL, "pattern": variant, "id": entities.encode_codes(codes)}
         for variant, codes in sorted(names.items())
@@ -48,6 +54,11 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
             code = next(iter(codes))
             related_id = entities.encode_related(entities.Related(code, tuple(listed_by[code])))
             items.append({"label": RELATED_LABEL, "pattern": variant, "id": related_id})
+    items += [
+        {"label": FAMILY_LABEL, "pattern": variant, "id": entities.encode_codes(codes)}
+        for variant, codes in sorted(kb.family_index().items())
+        if variant not in related
+    ]
     return items
 
 

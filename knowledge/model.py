@@ -50,6 +50,10 @@ class ProcedurePage:
     status: str
     source: Path
     content_hash: str
+    #: Words for the kind of test the page belongs to ("ct scan", "x-ray"): shared by the pages of a family.
+    family: tuple[str, ...] = ()
+    #: Body parts and conditions that point to the page ("meniscus", "cataracts").
+    terms: tuple[str, ...] = ()
 
     @property
     def passages(self) -> tuple[Passage, ...]:

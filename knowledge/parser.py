@@ -8,6 +8,8 @@ A page is plain text::
     display_name: lung perfusion scan     what the bot calls it (else the first alias)
     aliases: lung scan, VQ scan           extra everyday names
     shared_aliases: stress test           names other pages share on purpose
+    family: ct scan, cat scan             words for the kind of test (other pages may share them)
+    terms: meniscus, torn meniscus        body parts and conditions that point to the page
     ---
     Search all medical codes              website chrome, ignored
     Pulmonary perfusion imaging (...)     the official descriptor
@@ -39,7 +41,9 @@ from knowledge.model import (
 )
 from knowledge.sections import OPTIONAL_SECTIONS, SECTION_KEYS, heading_key
 
-FRONT_MATTER_KEYS = frozenset({"cpt", "status", "display_name", "aliases", "shared_aliases"})
+FRONT_MATTER_KEYS = frozenset({"cpt", "status", "display_name", "aliases", "shared_aliases", "family", "terms"})
+#: Header fields whose comma-separated items name the page; an item may appear once among them.
+WORD_LIST_KEYS = ("family", "terms")
 CHROME_LINES = frozenset({"search all medical codes"})
 CODE_TYPE_RE = re.compile(r"^(cpt4?|hcpcs)( code)?$", re.IGNORECASE)
 NAME_HEADING_KEY = "name_of_the_procedure"
@@ -179,6 +183,7 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
 
     header_aliases = _header_list(header, "aliases")
     shared = _header_list(header, "shared_aliases")
+    word_lists = _word_lists(header, problem)
     all_aliases = _unique([*aliases, *header_aliases], exclude=name)
     passages = {
         key: tuple(
@@ -202,6 +207,8 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
         status=header.get("status", ("", 0))[0],
         source=path,
         content_hash=hashlib.sha256(raw).hexdigest(),
+        family=word_lists["family"],
+        terms=word_lists["terms"],
     )
     return page, problems
 
@@ -234,6 +241,23 @@ def _front_matter(lines: list[str], problem: _ProblemFn) -> tuple[dict[str, tupl
 def _header_list(header: dict[str, tuple[str, int]], key: str) -> list[str]:
     """A comma-separated header field as a list."""
     return [item.strip() for item in header.get(key, ("", 0))[0].split(",") if item.strip()]
+
+
+def _word_lists(header: dict[str, tuple[str, int]], problem: _ProblemFn) -> dict[str, tuple[str, ...]]:
+    """The ``family`` and ``terms`` fields; an item given twice (in one field or both) is an error."""
+    seen: dict[str, str] = {}
+    result: dict[str, tuple[str, ...]] = {}
+    for key in WORD_LIST_KEYS:
+        items = []
+        for item in _header_list(header, key):
+            folded = " ".join(item.lower().split())
+            if folded in seen:
+                problem(header[key][1], f"{key} item {item!r} is given twice (also in {seen[folded]})")
+                continue
+            seen[folded] = key
+            items.append(item)
+        result[key] = tuple(items)
+    return result
 
 
 def _cpt_code(path: Path, header: dict[str, tuple[str, int]], problem: _ProblemFn) -> str | None:
