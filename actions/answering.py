@@ -69,6 +69,10 @@ class Retriever(Protocol):
         """The name a page's "Similar Codes" gives a related code, if it lists it."""
         ...
 
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """For a question naming no page: the one it clearly means, two or three likely ones, or none."""
+        ...
+
 
 @dataclass(frozen=True)
 class Button:
@@ -182,7 +186,13 @@ class Answerer:
             if not named and request.related:
                 return self._offer_related(request.related[0], request.intent, context.procedure)
             if procedure is None:
-                return self._ask_which(tuple(code for code, _ in self._kb.procedures()), request.intent, None)
+                # The semantic fallback: one clear page is answered (its title names it), a few are offered.
+                guessed = self._kb.guess_procedures(request.text)
+                if len(guessed) == 1:
+                    answer = self.answer(guessed[0], INTENT_SECTIONS[request.intent], request.text)
+                    return replace(answer, last_question=request.intent)
+                choices = guessed or tuple(code for code, _ in self._kb.procedures())
+                return self._ask_which(choices, request.intent, None)
             return replace(
                 self.answer(procedure, INTENT_SECTIONS[request.intent], request.text), last_question=request.intent
             )

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.procedure_guess import MAX_CHOICES, choose_pages
 from actions.question_vectors import QuestionVectors, SpareCpu
-from knowledge.embedder import Embedder
+from knowledge.embedder import Embedder, Vectors
 from knowledge.index import Hit, PassageIndex, build_index
 from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
 from knowledge.model import KnowledgeError, Passage
@@ -144,6 +145,10 @@ class KnowledgeService:
         """The name a page's Similar Codes gives a code."""
         return self.view().similar_name(cpt, code)
 
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """The page(s) a question naming none most likely means (see :mod:`actions.procedure_guess`)."""
+        return self.view().guess_procedures(question)
+
 
 class KnowledgeView:
     """Implements :class:`actions.answering.Retriever` over one snapshot."""
@@ -151,6 +156,13 @@ class KnowledgeView:
     def __init__(self, snapshot: Snapshot, questions: QuestionVectors) -> None:
         self._snapshot = snapshot
         self._questions = questions
+        self._vectors: dict[str, Vectors] = {}  # one turn's questions, embedded once
+
+    def _vector(self, question: str) -> Vectors:
+        """The question's embedding: the hinted one, else computed; kept for the rest of the turn."""
+        if question not in self._vectors:
+            self._vectors[question] = self._questions.vector(question)
+        return self._vectors[question]
 
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""
@@ -168,10 +180,19 @@ class KnowledgeView:
     def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
         """Rank a section's passages against the question (embedded once)."""
         index = self._snapshot.index
-        query = self._questions.vector(question)
+        query = self._vector(question)
         return index.search(query, procedure=cpt, section=section, top_k=len(index.section(cpt, section)))
 
     def similar_name(self, cpt: str, code: str) -> str | None:
         """The name a page's Similar Codes gives a code."""
         page = self._snapshot.kb.get(cpt)
         return next((s.name for s in page.similar_codes if s.cpt == code), None) if page else None
+
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """The page(s) a question naming none most likely means: one when clear, two or three, or none.
+
+        Matches the question's vector (the one its answer is ranked with) against every page's profile row.
+        """
+        if not question.strip():
+            return ()
+        return choose_pages(self._snapshot.index.match_pages(self._vector(question), top_k=MAX_CHOICES))
