@@ -5,8 +5,9 @@ pattern for every way a page can be named (name, aliases, descriptor, CPT
 code, each in its word forms: "colonoscopies", "echocardiography"), with the CPT
 code as the entity id (several for a name pages share), in the forms of
 :mod:`common.entities`. The pages' family words and terms ("ct scan",
-"meniscus") are patterns too, labelled FAMILY: the extractor uses them only
-when no page is named (a name wins). None of this is a training input: the
+"meniscus") are patterns of a ``span_ruler`` (labelled FAMILY, in
+``doc.spans["procedure_family"]``), apart from the entities, so that they never
+hide a name they overlap: the extractor uses them only when no page is named. None of this is a training input: the
 server loads the pipeline by path, so a page change never retrains the model.
 Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
 """
@@ -25,6 +26,8 @@ from knowledge.names import name_variants
 LABEL = "PROCEDURE"
 RELATED_LABEL = "RELATED"
 FAMILY_LABEL = "FAMILY"
+#: Where the span ruler puts the family words and terms it finds.
+FAMILY_SPANS = "procedure_family"
 
 
 def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
@@ -66,7 +69,8 @@ def build(kb: KnowledgeBase, out: Path) -> int:
     """Write the pipeline to ``out`` (unless its patterns are unchanged); return the number of patterns."""
     items = patterns(kb)
     summary = out / "patterns.summary.json"
-    fingerprint = json.dumps(items, sort_keys=True)
+    # The layout's version too: the same patterns laid out anew are a new pipeline.
+    fingerprint = json.dumps({"layout": 2, "patterns": items}, sort_keys=True)
     if summary.exists() and json.loads(summary.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
         (out / "meta.json").touch()  # up to date: tell make so
         return len(items)
@@ -74,7 +78,9 @@ def build(kb: KnowledgeBase, out: Path) -> int:
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(items)  # type: ignore[attr-defined]
+    ruler.add_patterns([item for item in items if item["label"] != FAMILY_LABEL])  # type: ignore[attr-defined]
+    spans = nlp.add_pipe("span_ruler", config={"spans_key": FAMILY_SPANS, "phrase_matcher_attr": "LOWER"})
+    spans.add_patterns([item for item in items if item["label"] == FAMILY_LABEL])  # type: ignore[attr-defined]
     nlp.meta["name"] = "clinic_procedures"
     nlp.meta["description"] = "Tokenizer and procedure-name matcher generated from knowledge/pages"
     out.parent.mkdir(parents=True, exist_ok=True)

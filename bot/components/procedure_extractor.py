@@ -33,6 +33,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.util import filter_spans
 
 from common import entities
 
@@ -43,6 +44,8 @@ _SPACES = re.compile(r"\s+")
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "my", "your", "for", "to", "in", "on", "and", "or", "with"})
 #: A family word or term found by the matcher (internal: never emitted as such).
 FAMILY = "procedure_family"
+#: The span group of the family words and terms (bot/spacy_pipeline.py's FAMILY_SPANS).
+FAMILY_SPANS = "procedure_family"
 
 
 def _overlaps(first: Dict[str, Any], second: Dict[str, Any]) -> bool:
@@ -149,12 +152,16 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
                     {"entity": RELATED_ENTITY, "value": ent.ent_id_, "start": ent.start_char, "end": ent.end_char}
                 )
                 continue
-            if ent.label_ == "FAMILY":
-                found.append({"entity": FAMILY, "value": ent.ent_id_, "start": ent.start_char, "end": ent.end_char})
-                continue
             if ent.label_ != "PROCEDURE":
                 continue
             found.append(self._entity(ent.ent_id_, ent.start_char, ent.end_char, 1.0))
+        # Family words and terms (the span ruler's, apart from the entities): the longest of
+        # overlapping ones, and none that overlaps a name ("chest ct" holds "chest" and "ct").
+        spans = doc.spans.get(FAMILY_SPANS, []) if hasattr(doc, "spans") else []
+        for span in filter_spans(list(spans)):
+            entity = {"entity": FAMILY, "value": span.id_, "start": span.start_char, "end": span.end_char}
+            if not any(_overlaps(entity, name) for name in found):
+                found.append(entity)
         return found
 
     def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Dict[str, Any] | None:
