@@ -26,6 +26,8 @@ from knowledge.names import name_variants
 LABEL = "PROCEDURE"
 RELATED_LABEL = "RELATED"
 FAMILY_LABEL = "FAMILY"
+#: Words that only narrow a family word or a shared name ("stomach"): in the same span group.
+NARROWER_LABEL = "NARROWER"
 #: Where the span ruler puts the family words and terms it finds.
 FAMILY_SPANS = "procedure_family"
 
@@ -62,6 +64,11 @@ def patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
         for variant, codes in sorted(kb.family_index().items())
         if variant not in related
     ]
+    items += [
+        {"label": NARROWER_LABEL, "pattern": variant, "id": entities.encode_codes(codes)}
+        for variant, codes in sorted(kb.narrower_index().items())
+        if variant not in related
+    ]
     return items
 
 
@@ -78,9 +85,10 @@ def build(kb: KnowledgeBase, out: Path) -> int:
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns([item for item in items if item["label"] != FAMILY_LABEL])  # type: ignore[attr-defined]
+    spanned = {FAMILY_LABEL, NARROWER_LABEL}
+    ruler.add_patterns([item for item in items if item["label"] not in spanned])  # type: ignore[attr-defined]
     spans = nlp.add_pipe("span_ruler", config={"spans_key": FAMILY_SPANS, "phrase_matcher_attr": "LOWER"})
-    spans.add_patterns([item for item in items if item["label"] == FAMILY_LABEL])  # type: ignore[attr-defined]
+    spans.add_patterns([item for item in items if item["label"] in spanned])  # type: ignore[attr-defined]
     nlp.meta["name"] = "clinic_procedures"
     nlp.meta["description"] = "Tokenizer and procedure-name matcher generated from knowledge/pages"
     out.parent.mkdir(parents=True, exist_ok=True)

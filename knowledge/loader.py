@@ -77,6 +77,19 @@ class KnowledgeBase:
                     index[variant].add(page.cpt)
         return dict(index)
 
+    def narrower_index(self) -> dict[str, set[str]]:
+        """Every narrowing word (in all its forms) and the codes of the pages that declare it.
+
+        Names, family words and terms win over it. Never a training input.
+        """
+        taken = {**self.form_index(), **self.family_index()}
+        index: dict[str, set[str]] = defaultdict(set)
+        for page in self:
+            for variant in forms_of(page.narrowers):
+                if variant not in taken and not variant.isdigit():
+                    index[variant].add(page.cpt)
+        return dict(index)
+
 
 def page_form_variants(page: ProcedurePage) -> set[str]:
     """:func:`page_name_variants` in every word form."""
@@ -238,7 +251,7 @@ def family_problems(kb: KnowledgeBase) -> list[Problem]:
     problems = []
     names = kb.name_index()
     for page in kb:
-        for word in [*page.family, *page.terms]:
+        for word in [*page.family, *page.terms, *page.narrowers]:
             owners = names.get(normalise(word))
             if owners:
                 where = "this page" if owners == {page.cpt} else ", ".join(sorted(owners))

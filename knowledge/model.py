@@ -54,6 +54,9 @@ class ProcedurePage:
     family: tuple[str, ...] = ()
     #: Body parts and conditions that point to the page ("meniscus", "cataracts").
     terms: tuple[str, ...] = ()
+    #: Organs and conditions too general to name the page alone ("stomach", "liver"), that narrow
+    #: a family word or a shared name to it ("a scope to look at the stomach").
+    narrowers: tuple[str, ...] = ()
 
     @property
     def passages(self) -> tuple[Passage, ...]:

@@ -10,6 +10,7 @@ A page is plain text::
     shared_aliases: stress test           names other pages share on purpose
     family: ct scan, cat scan             words for the kind of test (other pages may share them)
     terms: meniscus, torn meniscus        body parts and conditions that point to the page
+    narrowers: stomach, liver             words that only narrow a family word to the page
     ---
     Search all medical codes              website chrome, ignored
     Pulmonary perfusion imaging (...)     the official descriptor
@@ -41,9 +42,11 @@ from knowledge.model import (
 )
 from knowledge.sections import OPTIONAL_SECTIONS, SECTION_KEYS, heading_key
 
-FRONT_MATTER_KEYS = frozenset({"cpt", "status", "display_name", "aliases", "shared_aliases", "family", "terms"})
+FRONT_MATTER_KEYS = frozenset(
+    {"cpt", "status", "display_name", "aliases", "shared_aliases", "family", "terms", "narrowers"}
+)
 #: Header fields whose comma-separated items name the page; an item may appear once among them.
-WORD_LIST_KEYS = ("family", "terms")
+WORD_LIST_KEYS = ("family", "terms", "narrowers")
 CHROME_LINES = frozenset({"search all medical codes"})
 CODE_TYPE_RE = re.compile(r"^(cpt4?|hcpcs)( code)?$", re.IGNORECASE)
 NAME_HEADING_KEY = "name_of_the_procedure"
@@ -209,6 +212,7 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
         content_hash=hashlib.sha256(raw).hexdigest(),
         family=word_lists["family"],
         terms=word_lists["terms"],
+        narrowers=word_lists["narrowers"],
     )
     return page, problems
 
@@ -244,7 +248,7 @@ def _header_list(header: dict[str, tuple[str, int]], key: str) -> list[str]:
 
 
 def _word_lists(header: dict[str, tuple[str, int]], problem: _ProblemFn) -> dict[str, tuple[str, ...]]:
-    """The ``family`` and ``terms`` fields; an item given twice (in one field or both) is an error."""
+    """The ``family``, ``terms`` and ``narrowers`` fields; an item given twice (in one or two) is an error."""
     seen: dict[str, str] = {}
     result: dict[str, tuple[str, ...]] = {}
     for key in WORD_LIST_KEYS:

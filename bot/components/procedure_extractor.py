@@ -46,6 +46,8 @@ _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "my", "your", "for", "to", 
 FAMILY = "procedure_family"
 #: The span group of the family words and terms (bot/spacy_pipeline.py's FAMILY_SPANS).
 FAMILY_SPANS = "procedure_family"
+#: A word that only narrows a family word or a shared name ("stomach"), never names a page alone.
+NARROWER = "procedure_narrower"
 
 
 def _overlaps(first: Dict[str, Any], second: Dict[str, Any]) -> bool:
@@ -63,11 +65,15 @@ def _narrow(found: List[Dict[str, Any]], family: List[Dict[str, Any]]) -> List[D
     if not family or any(e["entity"] in (ENTITY, RELATED_ENTITY) for e in found):
         return found
     shared = [e for e in found if e["entity"] == AMBIGUOUS_ENTITY]
-    ordered = shared + sorted(family, key=lambda e: e["start"])
+    ordered = shared + sorted((e for e in family if e["entity"] == FAMILY), key=lambda e: e["start"])
+    if not ordered:
+        return found  # narrowing words alone name nothing
     codes = set(entities.decode_codes(ordered[0]["value"]))
     for entity in ordered[1:]:
         other = set(entities.decode_codes(entity["value"]))
         codes = (codes & other) or (codes | other)
+    for entity in (e for e in family if e["entity"] == NARROWER):
+        codes = (codes & set(entities.decode_codes(entity["value"]))) or codes  # never widens
     value = entities.encode_codes(codes)
     first = ordered[0]
     kind = AMBIGUOUS_ENTITY if entities.is_ambiguous(value) else ENTITY
@@ -133,8 +139,8 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             doc = message.get(SPACY_DOCS[TEXT]) or model.model(text.lower())
             found = self._exact(doc, names)
-            family = [e for e in found if e["entity"] == FAMILY]
-            found = [e for e in found if e["entity"] != FAMILY]
+            family = [e for e in found if e["entity"] in (FAMILY, NARROWER)]
+            found = [e for e in found if e["entity"] not in (FAMILY, NARROWER)]
             fuzzy = self._fuzzy(doc, names, found + family)
             if fuzzy is not None:
                 # A specific misspelt name ("nucleur stress test") beats the shared
@@ -159,7 +165,8 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         # overlapping ones, and none that overlaps a name ("chest ct" holds "chest" and "ct").
         spans = doc.spans.get(FAMILY_SPANS, []) if hasattr(doc, "spans") else []
         for span in filter_spans(list(spans)):
-            entity = {"entity": FAMILY, "value": span.id_, "start": span.start_char, "end": span.end_char}
+            kind = NARROWER if span.label_ == "NARROWER" else FAMILY
+            entity = {"entity": kind, "value": span.id_, "start": span.start_char, "end": span.end_char}
             if not any(_overlaps(entity, name) for name in found):
                 found.append(entity)
         return found

@@ -46,7 +46,8 @@ def profile_text(page: ProcedurePage) -> str:
     The semantic fallback (:meth:`PassageIndex.match_pages`) matches a question
     naming no page against these. The model reads about 256 word pieces: the names come first.
     """
-    names = ", ".join(dict.fromkeys([page.name, *page.aliases, *page.shared_aliases, *page.family, *page.terms]))
+    words = [page.name, *page.aliases, *page.shared_aliases, *page.family, *page.terms, *page.narrowers]
+    names = ", ".join(dict.fromkeys(words))
     summary = " ".join(p.text for p in page.sections.get("summary", ()))
     return f"{page.short_name}: {names}. {page.descriptor}. {summary}"
 

@@ -96,3 +96,14 @@ def test_function_words_are_no_misspelt_name(spacy_model: SpacyModel) -> None:
     # "of the chest" is close to "ct of the chest" letter by letter, but names no test.
     assert found(spacy_model, "radiographs of the chest, what do they check") == [("procedure", "71046")]
     assert found(spacy_model, "pain of the chest") == [("procedure_ambiguous", "71046|71260")]
+
+
+def test_narrowing_words_only_narrow(spacy_model: SpacyModel) -> None:
+    assert found(spacy_model, "is a scope to look at my stomach painful") == [("procedure", "43235")]
+    assert found(spacy_model, "ultrasound of the tummy for my liver, how long") == [("procedure", "76700")]
+    assert found(spacy_model, "stress test with walking only, can i eat before") == [("procedure", "93015")]
+    # Alone, an organ or a disease names no test: a general medical question stays one.
+    assert found(spacy_model, "what causes stomach pain") == []
+    assert found(spacy_model, "recovery after a stroke") == []
+    # A narrowing word that fits none of the family's pages leaves the family as it is.
+    assert found(spacy_model, "a scope and my liver") == [("procedure_ambiguous", "29881|43235|45378")]

@@ -89,6 +89,10 @@ def test_shared_family_words_name_several_pages_and_a_name_wins(tmp_path: Path) 
     assert family["meniscus"] == {"29881"}
     assert family["cataracts"] == {"66984"}  # a term's word forms too
     assert "mri" not in family  # an alias of the brain MRI: the name wins
+    narrowers = kb.narrower_index()
+    assert narrowers["stomach"] == {"43235"}
+    assert narrowers["kidneys"] == {"76700"}
+    assert "stomach" not in family  # alone, an organ names no test
 
 
 def test_a_word_given_twice_or_an_unknown_field_is_an_error(tmp_path: Path) -> None:
@@ -120,6 +124,8 @@ def test_adding_a_family_word_leaves_the_lookup_table_unchanged(tmp_path: Path) 
     page = next(folder.glob("94010-*.txt"))
     _set_header(page, "family", "peak flow meter, breath test")
     _set_header(page, "terms", "wheezing")
+    _set_header(page, "narrowers", "airways")
     kb = load_knowledge(folder)
     assert kb.family_index()["wheezing"] == {"94010"}
+    assert kb.narrower_index()["airways"] == {"94010"}
     assert render_lookups(kb) == before  # no training input changed: no retraining
