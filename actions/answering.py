@@ -80,6 +80,10 @@ class Retriever(Protocol):
         """How much the question looks like each section's questions and passages, best first."""
         ...
 
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """For a question naming no page: the one it clearly means, two or three likely ones, or none."""
+        ...
+
 
 class Answerer:
     """Decides each turn of a question-answering conversation."""
@@ -110,7 +114,12 @@ class Answerer:
             if not named and request.related:
                 return self._offer_related(request.related[0], question, context.procedure)
             if procedure is None:
-                return self._ask_which(tuple(code for code, _ in self._kb.procedures()), question, None)
+                # The semantic fallback: one clear page is answered (its title names it), a few are offered.
+                guessed = self._kb.guess_procedures(request.text)
+                if len(guessed) != 1:
+                    choices = guessed or tuple(code for code, _ in self._kb.procedures())
+                    return self._ask_which(choices, question, None)
+                procedure = guessed[0]
             if question is None:
                 return self._answer_named_page(request, reading, procedure)
             return self._answer_questions(request, reading, procedure)

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.procedure_guess import MAX_CHOICES, choose_pages
 from actions.question_vectors import QuestionVectors, SpareCpu
 from actions.sections import SectionGuesser, SectionScore
-from knowledge.embedder import Embedder
+from knowledge.embedder import Embedder, Vectors
 from knowledge.index import Hit, PassageIndex, build_index
 from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
 from knowledge.model import KnowledgeError, Passage
@@ -166,6 +167,10 @@ class KnowledgeService:
         """Each section's score for the question (examples and passages), best first."""
         return self.view().section_scores(question, cpt)
 
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """The page(s) a question naming none most likely means (see :mod:`actions.procedure_guess`)."""
+        return self.view().guess_procedures(question)
+
 
 class KnowledgeView:
     """Implements :class:`actions.answering.Retriever` over one snapshot."""
@@ -174,6 +179,13 @@ class KnowledgeView:
         self._snapshot = snapshot
         self._questions = questions
         self._sections = sections
+        self._vectors: dict[str, Vectors] = {}  # one turn's questions, embedded once
+
+    def _vector(self, question: str) -> Vectors:
+        """The question's embedding: the hinted one, else computed; kept for the rest of the turn."""
+        if question not in self._vectors:
+            self._vectors[question] = self._questions.vector(question)
+        return self._vectors[question]
 
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""
@@ -191,7 +203,7 @@ class KnowledgeView:
     def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
         """Rank a section's passages against the question (embedded once)."""
         index = self._snapshot.index
-        query = self._questions.vector(question)
+        query = self._vector(question)
         return index.search(query, procedure=cpt, section=section, top_k=len(index.section(cpt, section)))
 
     def similar_name(self, cpt: str, code: str) -> str | None:
@@ -202,7 +214,7 @@ class KnowledgeView:
     def section_scores(self, question: str, cpt: str) -> list[SectionScore]:
         """Each section of the page, scored: its examples' likeness plus its best passage's similarity."""
         index = self._snapshot.index
-        query = self._questions.vector(question)
+        query = self._vector(question)
         best_passage: dict[str, float] = {}
         for hit in index.search(query, procedure=cpt, top_k=PAGE_PASSAGES):
             best_passage.setdefault(hit.passage.section, hit.score)
@@ -212,3 +224,12 @@ class KnowledgeView:
             for section, score in best_passage.items()
         ]
         return sorted(scored, key=lambda s: -s.score)
+
+    def guess_procedures(self, question: str) -> tuple[str, ...]:
+        """The page(s) a question naming none most likely means: one when clear, two or three, or none.
+
+        Matches the question's vector (the one its answer is ranked with) against every page's profile row.
+        """
+        if not question.strip():
+            return ()
+        return choose_pages(self._snapshot.index.match_pages(self._vector(question), top_k=MAX_CHOICES))

@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 
 from common.paths import INDEX_DIR, PAGES_DIR
-from knowledge.loader import check_folder, load_knowledge
+from knowledge.loader import check_folder, family_problems, load_knowledge
 from knowledge.model import KnowledgeError
 from knowledge.sections import SECTION_KEYS, SECTION_TITLES
 
 
 def _validate(args: argparse.Namespace) -> int:
     kb, problems = check_folder(args.pages)
+    problems += family_problems(kb)
     for problem in problems:
         print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
     errors = sum(1 for p in problems if p.severity == "error")

@@ -17,7 +17,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from knowledge.model import PageError, Problem, ProcedurePage
-from knowledge.names import normalise, variants_of
+from knowledge.names import forms_of, normalise, variants_of
 from knowledge.parser import parse_page_with_problems
 
 PAGE_SUFFIXES = frozenset({".txt", ".md"})
@@ -50,6 +50,53 @@ class KnowledgeBase:
             for variant in page_name_variants(page):
                 index[variant].add(page.cpt)
         return dict(index)
+
+    def form_index(self) -> dict[str, set[str]]:
+        """:meth:`name_index` with every word form of each name ("colonoscopies", "echocardiography").
+
+        The matcher looks for these; the NLU lookup table keeps :meth:`name_index`
+        alone, so that the word-form rules never change what the model is trained on.
+        """
+        index: dict[str, set[str]] = defaultdict(set)
+        for page in self:
+            for variant in page_form_variants(page):
+                index[variant].add(page.cpt)
+        return dict(index)
+
+    def family_index(self) -> dict[str, set[str]]:
+        """Every family word and term (in all its forms) and the codes of the pages that declare it.
+
+        A page's name wins: a word that is also some page's name (in :meth:`form_index`)
+        is left out. Never a training input: the matcher alone reads it.
+        """
+        names = self.form_index()
+        index: dict[str, set[str]] = defaultdict(set)
+        for page in self:
+            for variant in forms_of([*page.family, *page.terms]):
+                if variant not in names and not variant.isdigit():
+                    index[variant].add(page.cpt)
+        return dict(index)
+
+    def narrower_index(self) -> dict[str, set[str]]:
+        """Every narrowing word (in all its forms) and the codes of the pages that declare it.
+
+        Names, family words and terms win over it. Never a training input.
+        """
+        taken = {**self.form_index(), **self.family_index()}
+        index: dict[str, set[str]] = defaultdict(set)
+        for page in self:
+            for variant in forms_of(page.narrowers):
+                if variant not in taken and not variant.isdigit():
+                    index[variant].add(page.cpt)
+        return dict(index)
+
+
+def page_form_variants(page: ProcedurePage) -> set[str]:
+    """:func:`page_name_variants` in every word form."""
+    result = {page.cpt}
+    for variant in page_name_variants(page):
+        result |= forms_of([variant]) if not variant.isdigit() else set()
+    return result
 
 
 def page_name_variants(page: ProcedurePage) -> set[str]:
@@ -197,6 +244,26 @@ def check_folder(folder: Path, cache: PageCache | None = None) -> tuple[Knowledg
     if not pages and not problems:
         problems.append(Problem(folder, 0, "the knowledge folder has no pages"))
     return KnowledgeBase(pages), problems
+
+
+def family_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Warnings for family words and terms that are names of a page: the name wins, so they do nothing."""
+    problems = []
+    names = kb.name_index()
+    for page in kb:
+        for word in [*page.family, *page.terms, *page.narrowers]:
+            owners = names.get(normalise(word))
+            if owners:
+                where = "this page" if owners == {page.cpt} else ", ".join(sorted(owners))
+                problems.append(
+                    Problem(
+                        page.source,
+                        1,
+                        f"{word!r} is already a name of {where}: as a family word or term it does nothing",
+                        "warning",
+                    )
+                )
+    return problems
 
 
 def load_knowledge(folder: Path, cache: PageCache | None = None) -> KnowledgeBase:

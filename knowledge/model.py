@@ -50,6 +50,13 @@ class ProcedurePage:
     status: str
     source: Path
     content_hash: str
+    #: Words for the kind of test the page belongs to ("ct scan", "x-ray"): shared by the pages of a family.
+    family: tuple[str, ...] = ()
+    #: Body parts and conditions that point to the page ("meniscus", "cataracts").
+    terms: tuple[str, ...] = ()
+    #: Organs and conditions too general to name the page alone ("stomach", "liver"), that narrow
+    #: a family word or a shared name to it ("a scope to look at the stomach").
+    narrowers: tuple[str, ...] = ()
 
     @property
     def passages(self) -> tuple[Passage, ...]:

@@ -69,3 +69,87 @@ def variants_of(names: Iterable[str]) -> set[str]:
     for name in names:
         result |= name_variants(name)
     return result
+
+
+#: Derivations of a name's last word: "echocardiogram" is also "echocardiography",
+#: "colonoscopy" is also "colonoscope" and "colonoscopic". Suffix -> the suffixes it may become.
+_DERIVATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("graphy", ("gram",)),
+    ("gram", ("graphy",)),
+    ("graph", ("graphy",)),
+    ("scopy", ("scope", "scopic")),
+    ("scopic", ("scopy",)),
+    ("scope", ("scopy", "scopic")),
+    ("metry", ("meter", "metric")),
+    ("ectomy", ("ectomies",)),
+)
+#: British spellings patients may use, as (American, British) pieces of a word.
+_SPELLINGS = (("esophag", "oesophag"), ("anesth", "anaesth"), ("hemo", "haemo"), ("edema", "oedema"))
+_WORD_RE = re.compile(r"^[a-z]{3,}$")
+_VOWELS = frozenset("aeiou")
+
+
+def plural(word: str) -> str:
+    """The regular English plural of a word: "study" -> "studies", "scan" -> "scans", "x-ray" -> "x-rays"."""
+    if word.endswith("y") and len(word) > 1 and word[-2] not in _VOWELS:
+        return word[:-1] + "ies"
+    if word.endswith("us") and len(word) > 4:
+        return word[:-2] + "i"  # meniscus -> menisci
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def singular(word: str) -> str | None:
+    """The singular of a regular plural ("studies" -> "study", "cataracts" -> "cataract"), or ``None``."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
+        return word[:-1]
+    return None
+
+
+def word_forms(variant: str) -> set[str]:
+    """A name variant with the other forms of its last word: plurals and common derivations.
+
+    "echocardiogram" gives "echocardiograms", "echocardiography", "echocardiographies";
+    "sleep study" gives "sleep studies"; "x-ray" gives "x-rays". Codes and
+    abbreviations of one or two letters are left as they are.
+    """
+    head, _, last = variant.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    bare = last.replace("-", "")
+    if not re.fullmatch(r"[a-z][a-z-]*[a-z]", last) or len(bare) < 2:
+        return {variant}
+    lasts = {last}
+    for suffix, others in _DERIVATIONS:
+        stem = last[: -len(suffix)]
+        if last.endswith(suffix) and len(stem) >= 3:
+            lasts |= {stem + other for other in others}
+            break
+    one = singular(last) if _WORD_RE.match(last) else None
+    if one is not None:
+        lasts.add(one)
+    # Adjectives ("arthroscopic") have no plural; a plural's plural is not a word.
+    lasts |= {
+        plural(word) for word in list(lasts) if not word.endswith("ic") and (singular(word) is None or word == one)
+    }
+    forms = {prefix + word for word in lasts}
+    first, _, tail = variant.partition(" ")
+    if tail and _WORD_RE.match(first) and tail.count(" ") <= 1 and " of " not in f" {tail} ":
+        # "chest x-ray" is also "x-ray of the chest", "x-rays of my chest".
+        for what in {tail, *(f"{tail.rpartition(' ')[0]} {w}".strip() for w in lasts)}:
+            forms |= {f"{what} of the {first}", f"{what} of my {first}", f"{what} of {first}"}
+    for american, british in _SPELLINGS:
+        forms |= {form.replace(american, british) for form in forms if american in form}
+    return forms
+
+
+def forms_of(names: Iterable[str]) -> set[str]:
+    """Every variant of several names, each in all its word forms (what the matcher looks for)."""
+    result: set[str] = set()
+    for variant in variants_of(names):
+        result |= word_forms(variant)
+    return result

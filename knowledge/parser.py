@@ -8,6 +8,9 @@ A page is plain text::
     display_name: lung perfusion scan     what the bot calls it (else the first alias)
     aliases: lung scan, VQ scan           extra everyday names
     shared_aliases: stress test           names other pages share on purpose
+    family: ct scan, cat scan             words for the kind of test (other pages may share them)
+    terms: meniscus, torn meniscus        body parts and conditions that point to the page
+    narrowers: stomach, liver             words that only narrow a family word to the page
     ---
     Search all medical codes              website chrome, ignored
     Pulmonary perfusion imaging (...)     the official descriptor
@@ -39,7 +42,11 @@ from knowledge.model import (
 )
 from knowledge.sections import OPTIONAL_SECTIONS, SECTION_KEYS, heading_key
 
-FRONT_MATTER_KEYS = frozenset({"cpt", "status", "display_name", "aliases", "shared_aliases"})
+FRONT_MATTER_KEYS = frozenset(
+    {"cpt", "status", "display_name", "aliases", "shared_aliases", "family", "terms", "narrowers"}
+)
+#: Header fields whose comma-separated items name the page; an item may appear once among them.
+WORD_LIST_KEYS = ("family", "terms", "narrowers")
 CHROME_LINES = frozenset({"search all medical codes"})
 CODE_TYPE_RE = re.compile(r"^(cpt4?|hcpcs)( code)?$", re.IGNORECASE)
 NAME_HEADING_KEY = "name_of_the_procedure"
@@ -179,6 +186,7 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
 
     header_aliases = _header_list(header, "aliases")
     shared = _header_list(header, "shared_aliases")
+    word_lists = _word_lists(header, problem)
     all_aliases = _unique([*aliases, *header_aliases], exclude=name)
     passages = {
         key: tuple(
@@ -202,6 +210,9 @@ def parse_page_with_problems(path: Path) -> tuple[ProcedurePage | None, list[Pro
         status=header.get("status", ("", 0))[0],
         source=path,
         content_hash=hashlib.sha256(raw).hexdigest(),
+        family=word_lists["family"],
+        terms=word_lists["terms"],
+        narrowers=word_lists["narrowers"],
     )
     return page, problems
 
@@ -234,6 +245,23 @@ def _front_matter(lines: list[str], problem: _ProblemFn) -> tuple[dict[str, tupl
 def _header_list(header: dict[str, tuple[str, int]], key: str) -> list[str]:
     """A comma-separated header field as a list."""
     return [item.strip() for item in header.get(key, ("", 0))[0].split(",") if item.strip()]
+
+
+def _word_lists(header: dict[str, tuple[str, int]], problem: _ProblemFn) -> dict[str, tuple[str, ...]]:
+    """The ``family``, ``terms`` and ``narrowers`` fields; an item given twice (in one or two) is an error."""
+    seen: dict[str, str] = {}
+    result: dict[str, tuple[str, ...]] = {}
+    for key in WORD_LIST_KEYS:
+        items = []
+        for item in _header_list(header, key):
+            folded = " ".join(item.lower().split())
+            if folded in seen:
+                problem(header[key][1], f"{key} item {item!r} is given twice (also in {seen[folded]})")
+                continue
+            seen[folded] = key
+            items.append(item)
+        result[key] = tuple(items)
+    return result
 
 
 def _cpt_code(path: Path, header: dict[str, tuple[str, int]], problem: _ProblemFn) -> str | None:

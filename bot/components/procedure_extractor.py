@@ -9,6 +9,13 @@ becomes a ``procedure_ambiguous`` entity whose value lists the codes, so that
 the bot can ask which one is meant. A procedure that only a page's "Similar
 Codes" names becomes ``procedure_related``. The values' forms are
 :mod:`common.entities`'.
+
+A page's family words and terms (the matcher's FAMILY patterns: "ct scan",
+"x-ray", "meniscus") count only when no single page is named anywhere in the
+message: a page's own name always wins ("an x-ray, and now a chest CT" is
+about the chest CT). Otherwise they narrow each other and a shared name
+("stress test" and "SPECT": the nuclear stress test), and the pages left
+become one ``procedure`` or one ``procedure_ambiguous`` entity.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.util import filter_spans
 
 from common import entities
 
@@ -33,10 +41,44 @@ ENTITY = entities.PROCEDURE
 AMBIGUOUS_ENTITY = entities.AMBIGUOUS
 RELATED_ENTITY = entities.RELATED
 _SPACES = re.compile(r"\s+")
+_FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "my", "your", "for", "to", "in", "on", "and", "or", "with"})
+#: A family word or term found by the matcher (internal: never emitted as such).
+FAMILY = "procedure_family"
+#: The span group of the family words and terms (bot/spacy_pipeline.py's FAMILY_SPANS).
+FAMILY_SPANS = "procedure_family"
+#: A word that only narrows a family word or a shared name ("stomach"), never names a page alone.
+NARROWER = "procedure_narrower"
 
 
 def _overlaps(first: Dict[str, Any], second: Dict[str, Any]) -> bool:
     return bool(first["start"] < second["end"] and second["start"] < first["end"])
+
+
+def _narrow(found: List[Dict[str, Any]], family: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Resolve family words and terms against the names found (see the module's docstring).
+
+    Without a single page named, the shared names' and family words' code sets
+    are intersected in message order ("x-ray" and "lungs": the chest X-ray); when
+    they have no page in common, the bot asks among all of them ("x-ray" and
+    "breast"). What is left replaces them as one entity.
+    """
+    if not family or any(e["entity"] in (ENTITY, RELATED_ENTITY) for e in found):
+        return found
+    shared = [e for e in found if e["entity"] == AMBIGUOUS_ENTITY]
+    ordered = shared + sorted((e for e in family if e["entity"] == FAMILY), key=lambda e: e["start"])
+    if not ordered:
+        return found  # narrowing words alone name nothing
+    codes = set(entities.decode_codes(ordered[0]["value"]))
+    for entity in ordered[1:]:
+        other = set(entities.decode_codes(entity["value"]))
+        codes = (codes & other) or (codes | other)
+    for entity in (e for e in family if e["entity"] == NARROWER):
+        codes = (codes & set(entities.decode_codes(entity["value"]))) or codes  # never widens
+    value = entities.encode_codes(codes)
+    first = ordered[0]
+    kind = AMBIGUOUS_ENTITY if entities.is_ambiguous(value) else ENTITY
+    merged = {"entity": kind, "value": value, "start": first["start"], "end": first["end"], "confidence_entity": 0.9}
+    return [e for e in found if e["entity"] != AMBIGUOUS_ENTITY] + [merged]
 
 
 def normalise(text: str) -> str:
@@ -97,11 +139,14 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             doc = message.get(SPACY_DOCS[TEXT]) or model.model(text.lower())
             found = self._exact(doc, names)
-            fuzzy = self._fuzzy(doc, names, found)
+            family = [e for e in found if e["entity"] in (FAMILY, NARROWER)]
+            found = [e for e in found if e["entity"] not in (FAMILY, NARROWER)]
+            fuzzy = self._fuzzy(doc, names, found + family)
             if fuzzy is not None:
                 # A specific misspelt name ("nucleur stress test") beats the shared
                 # name inside it ("stress test").
                 found = [e for e in found if not _overlaps(e, fuzzy)] + [fuzzy]
+            found = _narrow(found, family)
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages
 
@@ -116,6 +161,14 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
             if ent.label_ != "PROCEDURE":
                 continue
             found.append(self._entity(ent.ent_id_, ent.start_char, ent.end_char, 1.0))
+        # Family words and terms (the span ruler's, apart from the entities): the longest of
+        # overlapping ones, and none that overlaps a name ("chest ct" holds "chest" and "ct").
+        spans = doc.spans.get(FAMILY_SPANS, []) if hasattr(doc, "spans") else []
+        for span in filter_spans(list(spans)):
+            kind = NARROWER if span.label_ == "NARROWER" else FAMILY
+            entity = {"entity": kind, "value": span.id_, "start": span.start_char, "end": span.end_char}
+            if not any(_overlaps(entity, name) for name in found):
+                found.append(entity)
         return found
 
     def _fuzzy(self, doc: Any, names: Dict[str, str], found: List[Dict[str, Any]]) -> Dict[str, Any] | None:
@@ -124,7 +177,7 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
         N-grams may not overlap a name already matched exactly, except a shared
         (ambiguous) one, which a longer specific name may replace.
         """
-        exact = [e for e in found if e["entity"] in (ENTITY, RELATED_ENTITY)]
+        exact = [e for e in found if e["entity"] in (ENTITY, RELATED_ENTITY, FAMILY)]
         long_names = [n for n in names if len(n) >= self._config["fuzzy_min_length"] and not n.isdigit()]
         best: tuple[float, int, int, str] | None = None
         for size in (4, 3, 2, 1):
@@ -132,6 +185,8 @@ class ProcedureExtractor(GraphComponent, EntityExtractorMixin):
                 span = doc[start : start + size]
                 if any(e["start"] < span.end_char and span.start_char < e["end"] for e in exact):
                     continue
+                if span[0].text.lower() in _FUNCTION_WORDS or span[-1].text.lower() in _FUNCTION_WORDS:
+                    continue  # "of the chest" is no misspelling of "ct of the chest"
                 candidate = normalise(span.text)
                 if len(candidate) < self._config["fuzzy_min_length"] or candidate in names:
                     continue

@@ -40,6 +40,18 @@ def passage_text(page: ProcedurePage, passage: Passage) -> str:
     return f"{page.short_name}. {SECTION_TITLES.get(passage.section, passage.section)}: {passage.text}"
 
 
+def profile_text(page: ProcedurePage) -> str:
+    """The text of a page's profile row: its names, family words and terms, descriptor and summary.
+
+    The semantic fallback (:meth:`PassageIndex.match_pages`) matches a question
+    naming no page against these. The model reads about 256 word pieces: the names come first.
+    """
+    words = [page.name, *page.aliases, *page.shared_aliases, *page.family, *page.terms, *page.narrowers]
+    names = ", ".join(dict.fromkeys(words))
+    summary = " ".join(p.text for p in page.sections.get("summary", ()))
+    return f"{page.short_name}: {names}. {page.descriptor}. {summary}"
+
+
 def build_index(
     kb: KnowledgeBase,
     embedder: Embedder,
@@ -69,24 +81,23 @@ def build_index(
     fresh: dict[str, Vectors] = {}  # rows the stored index lacks, by page
     to_embed = []
     for page in kb:
-        if known.get(page.cpt, {}).get("hash") == page.content_hash:
+        stored = known.get(page.cpt, {})
+        if stored.get("hash") == page.content_hash and stored.get("profile"):
             continue
         block = in_use(page.cpt)
-        if block is not None and block.content_hash == page.content_hash:
-            if len(block.embeddings):
-                fresh[page.cpt] = np.array(block.embeddings)
+        if block is not None and block.content_hash == page.content_hash and len(block.profile):
+            fresh[page.cpt] = np.array(block.stored_rows)
         else:
             to_embed.append(page)
     for done, page in enumerate(to_embed, start=1):
-        page_passages = page.passages
-        if page_passages:
-            fresh[page.cpt] = embedder.encode([passage_text(page, p) for p in page_passages])
+        # The passages' rows, then the page's profile row (one call: one batch).
+        fresh[page.cpt] = embedder.encode([*(passage_text(page, p) for p in page.passages), profile_text(page)])
         if progress:
             progress(done, len(to_embed))
     written: WriteKind = "unchanged"
-    if store is None or set(known) != set(kb.pages) or _differs(store, kb):
+    if store is None or fresh or set(known) != set(kb.pages) or _differs(store, kb):
         store, written = write_store(kb, fresh, store, folder, embedder.model_id)
-    index = PassageIndex([PageVectors.of(page, store.rows(store.pages[page.cpt])) for page in kb], embedder.model_id)
+    index = PassageIndex([_block(page, store.pages[page.cpt], store) for page in kb], embedder.model_id)
     stats = BuildStats(
         pages=len(kb),
         pages_embedded=len(to_embed),
@@ -96,6 +107,10 @@ def build_index(
         written=written,
     )
     return index, stats
+
+
+def _block(page: ProcedurePage, meta: dict[str, object], store: Store) -> PageVectors:
+    return PageVectors.of(page, store.rows(meta), profile=bool(meta.get("profile")))
 
 
 def _no_block(procedure: str) -> PageVectors | None:
@@ -124,7 +139,7 @@ def load_index(kb: KnowledgeBase, folder: Path, model_id: str) -> PassageIndex:
     blocks = []
     for page in kb:
         meta = store.pages.get(page.cpt)
-        if meta is None or meta["hash"] != page.content_hash:
+        if meta is None or meta["hash"] != page.content_hash or not meta.get("profile"):
             raise IndexUnavailableError(f"the index in {folder} is stale for {page.source.name}: run `make index`")
-        blocks.append(PageVectors.of(page, store.rows(meta)))
+        blocks.append(_block(page, meta, store))
     return PassageIndex(blocks, model_id)

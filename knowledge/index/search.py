@@ -8,7 +8,7 @@ per page.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
 
@@ -31,19 +31,31 @@ class Hit:
 
 @dataclass(frozen=True)
 class PageVectors:
-    """One page's passages (by section, in page order) with one embedding row per passage."""
+    """One page's passages (by section, in page order) with one embedding row per passage.
+
+    ``profile`` is the page's profile row (its names, descriptor and summary: see
+    :func:`knowledge.index.build.profile_text`), stored after the passages' rows;
+    empty for an index written before profiles existed.
+    """
 
     cpt: str
     content_hash: str
     sections: Mapping[str, tuple[Passage, ...]]
     embeddings: Vectors
+    profile: Vectors = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
 
     @classmethod
-    def of(cls, page: ProcedurePage, embeddings: Vectors) -> PageVectors:
-        """A page's block; ``embeddings`` has one row per passage, in page order."""
-        if sum(map(len, page.sections.values())) != len(embeddings):
-            raise IndexUnavailableError(f"{page.cpt}: {len(page.passages)} passages but {len(embeddings)} embeddings")
-        return cls(page.cpt, page.content_hash, page.sections, embeddings)
+    def of(cls, page: ProcedurePage, rows: Vectors, profile: bool = False) -> PageVectors:
+        """A page's block; ``rows`` has one row per passage, in page order, then (``profile``) the profile row."""
+        embeddings, profile_rows = (rows[:-1], rows[-1:]) if profile and len(rows) else (rows, rows[:0])
+        if sum(map(len, page.sections.values())) != len(embeddings) or (profile and len(profile_rows) != 1):
+            raise IndexUnavailableError(f"{page.cpt}: {len(page.passages)} passages but {len(rows)} embeddings")
+        return cls(page.cpt, page.content_hash, page.sections, embeddings, profile_rows)
+
+    @property
+    def stored_rows(self) -> Vectors:
+        """Every stored row of the page: the passages', then the profile's."""
+        return np.concatenate([self.embeddings, self.profile]) if len(self.profile) else self.embeddings
 
     @property
     def passages(self) -> tuple[Passage, ...]:
@@ -93,6 +105,24 @@ class PassageIndex:
         if not blocks:
             return np.zeros((0, 1), dtype=np.float32)
         return np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+
+    @cached_property
+    def profiles(self) -> tuple[tuple[str, ...], Vectors]:
+        """The pages that have a profile row, and those rows as one matrix (built on first use)."""
+        blocks = [block for block in self.pages if len(block.profile)]
+        if not blocks:
+            return (), np.zeros((0, 1), dtype=np.float32)
+        matrix = np.ascontiguousarray(np.concatenate([block.profile for block in blocks]), dtype=np.float32)
+        return tuple(block.cpt for block in blocks), matrix
+
+    def match_pages(self, query: Vectors, top_k: int = 3) -> list[tuple[str, float]]:
+        """The pages whose profiles are most similar to an embedded question, best first: (code, score)."""
+        codes, matrix = self.profiles
+        if not codes:
+            return []
+        scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+        order = np.argsort(-scores, kind="stable")[:top_k]
+        return [(codes[i], float(scores[i])) for i in (int(j) for j in order)]
 
     def section(self, procedure: str, section: str) -> tuple[Passage, ...]:
         """Every passage of one section, in page order."""

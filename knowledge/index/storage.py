@@ -7,16 +7,20 @@ manifest that says which rows of which segment hold each page::
     embeddings.npy        the base segment: every page, written by a full build
     delta-<id>.npy        the pages embedded since, one segment per incremental build
 
+A page's rows are its passages' and then its profile row (``"profile": true``
+in its manifest entry), written in the same segment, so they share its crash safety.
+
 An incremental build writes a new delta segment (only the changed pages' rows,
 synced to disk) and then replaces the manifest atomically; segments no longer
 named are deleted by a later build. A crash at any point leaves the old manifest
 and every segment it names in place. When dead rows outweigh live ones (or a
 build embeds more rows than it keeps) the index is rewritten whole into a
 staging folder that replaces the old one, as format 1 was; more than
-``MAX_DELTAS`` deltas are merged, the smallest first. A format 1 index (the base segment
-only) is read as it is. Segments are memory-mapped: loading reads the manifest,
-and a page's vectors are read from the operating system's file cache when searched.
-:func:`verify` reads every row, still through the map, to find damage before serving.
+``MAX_DELTAS`` deltas are merged, the smallest first. A format 1 index (the base
+segment only) is read; pages without a profile row are embedded once more.
+Segments are memory-mapped: loading reads the manifest, and a page's vectors are
+read from the operating system's file cache when searched. :func:`verify` reads
+every row, still through the map, to find damage before serving.
 """
 
 from __future__ import annotations
@@ -167,7 +171,7 @@ def _write_full(
             block = store.rows(store.pages[page.cpt])
         else:
             block = np.zeros((0, dimensions), dtype=np.float32)  # a page without passages
-        pages[page.cpt] = _page_meta(page, EMBEDDINGS, rows, rows + len(block))
+        pages[page.cpt] = _page_meta(page, EMBEDDINGS, rows, rows + len(block), _has_profile(page, fresh, store))
         rows += len(block)
         if len(block):
             blocks.append(block)
@@ -215,7 +219,7 @@ def _write_delta(
     for page in kb:
         if page.cpt in moving:
             block = moving[page.cpt]
-            pages[page.cpt] = _page_meta(page, name, rows, rows + len(block))
+            pages[page.cpt] = _page_meta(page, name, rows, rows + len(block), _has_profile(page, moving, store))
             rows += len(block)
             blocks.append(block)
         elif page.cpt in kept:
@@ -237,8 +241,17 @@ def _write_delta(
     return Store(folder, store.model_id, store.dimensions, segments, pages)
 
 
-def _page_meta(page: ProcedurePage, segment: str, start: int, end: int) -> dict[str, Any]:
-    return {"hash": page.content_hash, "file": page.source.name, "segment": segment, "start": start, "end": end}
+def _page_meta(page: ProcedurePage, segment: str, start: int, end: int, profile: bool = False) -> dict[str, Any]:
+    meta = {"hash": page.content_hash, "file": page.source.name, "segment": segment, "start": start, "end": end}
+    return {**meta, "profile": True} if profile else meta
+
+
+def _has_profile(page: ProcedurePage, rows: Mapping[str, Vectors], store: Store | None) -> bool:
+    """Whether a page's rows end with its profile row: fresh rows do; stored rows do when their entry says so."""
+    if page.cpt in rows and len(rows[page.cpt]) == len(page.passages) + 1:
+        return True
+    meta = store.pages.get(page.cpt, {}) if store is not None else {}
+    return bool(meta.get("profile")) and meta.get("hash") == page.content_hash
 
 
 def _write_rows(out: BinaryIO, blocks: Sequence[Vectors], rows: int, dimensions: int) -> None:
@@ -378,6 +391,8 @@ def _page_problem(meta: Any, lengths: Mapping[str, int | None]) -> str | None:
     length = lengths[segment]
     if length is not None and end > length:
         return f"rows {start} to {end} lie outside {segment} ({length} rows)"
+    if meta.get("profile", False) not in (True, False) or (meta.get("profile") and end <= start):
+        return f"its profile flag {meta.get('profile')!r} does not fit rows {start} to {end}"
     return None
 
 

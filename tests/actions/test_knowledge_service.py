@@ -90,7 +90,7 @@ def test_a_reload_parses_and_embeds_only_the_changed_page(tmp_path: Path, two_pa
     assert after.kb.get("45378") is before.kb.get("45378")  # not parsed again
     assert after.kb.get("78580") is not before.kb.get("78580")
     assert "40 to 70" in after.index.section("78580", "duration")[0].text
-    assert embedder.calls[embedded:] == [len(after.kb.pages["78580"].passages)]  # one page embedded
+    assert embedder.calls[embedded:] == [len(after.kb.pages["78580"].passages) + 1]  # one page and its profile
     assert "30 to 60" in before.index.section("78580", "duration")[0].text  # the old snapshot is untouched
 
     next(pages.glob("45378-*.txt")).unlink()

@@ -128,7 +128,7 @@ def test_a_one_page_change_writes_only_that_page(two_pages: Path, tmp_path: Path
     assert (after.st_ino, after.st_mtime_ns) == (base.st_ino, base.st_mtime_ns)  # the base is not rewritten
     deltas = list(index_dir.glob("delta-*.npy"))
     assert len(deltas) == 1
-    assert len(np.load(deltas[0])) == len(kb.pages["78580"].passages)
+    assert len(np.load(deltas[0])) == len(kb.pages["78580"].passages) + 1  # and its profile row
 
     loaded = load_index(kb, index_dir, embedder.model_id)
     assert np.array_equal(loaded.embeddings, index.embeddings)
@@ -212,7 +212,7 @@ def test_deltas_are_merged_and_dead_rows_compacted(tmp_path: Path, monkeypatch: 
     assert np.allclose(index.embeddings, build_index(kb, HashingEmbedder(), tmp_path / "fresh")[0].embeddings)
 
 
-def test_a_format_1_index_is_read_without_embedding(two_pages: Path, tmp_path: Path) -> None:
+def test_a_format_1_index_is_read_and_given_profile_rows(two_pages: Path, tmp_path: Path) -> None:
     embedder = HashingEmbedder()
     kb = load_knowledge(two_pages)
     built, _ = build_index(kb, embedder, tmp_path / "v2")
@@ -227,9 +227,14 @@ def test_a_format_1_index_is_read_without_embedding(two_pages: Path, tmp_path: P
     manifest = {"format": 1, "model": embedder.model_id, "dimensions": 256, "pages": pages}
     (legacy / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
+    # Readable, but without the pages' profile rows: embedded once more to add them.
+    with pytest.raises(IndexUnavailableError, match="stale"):
+        load_index(kb, legacy, embedder.model_id)
     index, stats = build_index(kb, embedder, legacy)
-    assert stats.pages_embedded == 0
+    assert stats.pages_embedded == 2
     assert np.array_equal(index.embeddings, built.embeddings)
+    assert all(len(block.profile) == 1 for block in index.pages)
+    assert build_index(kb, embedder, legacy)[1].pages_embedded == 0
 
 
 def test_another_model_rebuilds_everything(two_pages: Path, tmp_path: Path) -> None:
