@@ -1,6 +1,7 @@
 """Build the spaCy pipeline that Rasa's ``SpacyNLP`` loads: the knowledge base's matcher.
 
-``spacy.blank("en")`` gives the tokenizer; an ``entity_ruler`` holds one phrase
+``spacy.blank("en")`` gives the tokenizer; a ``sentencizer`` marks the sentences
+(the red-flag check reads each one); an ``entity_ruler`` holds one phrase
 pattern for every way a page can be named (name, aliases, descriptor, CPT
 code), with the CPT code as the entity id (several for a name pages share), in
 the forms of :mod:`common.entities`. Run in the Rasa runtime: ``python -m bot.spacy_pipeline``.
@@ -18,6 +19,8 @@ from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.names import name_variants
 
 LABEL = "PROCEDURE"
+#: The pipes besides the tokenizer: a change here rebuilds the pipeline.
+PIPES = ("sentencizer", "entity_ruler")
 RELATED_LABEL = "RELATED"
 
 
@@ -55,13 +58,14 @@ def build(kb: KnowledgeBase, out: Path) -> int:
     """Write the pipeline to ``out`` (unless its patterns are unchanged); return the number of patterns."""
     items = patterns(kb)
     summary = out / "patterns.summary.json"
-    fingerprint = json.dumps(items, sort_keys=True)
+    fingerprint = json.dumps(items, sort_keys=True) + json.dumps(PIPES)
     if summary.exists() and json.loads(summary.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
         (out / "meta.json").touch()  # up to date: tell make so
         return len(items)
     import spacy
 
     nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     ruler.add_patterns(items)  # type: ignore[attr-defined]
     nlp.meta["name"] = "clinic_procedures"
