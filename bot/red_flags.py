@@ -137,7 +137,7 @@ _SYMPTOMS: dict[str, str] = {
 #: Words that say it is happening now, strongly enough to outweigh question words.
 _NOW = (
     r"\b(now|right now|rn|currently|at the moment|just (started|happened|now)|won't stop|getting worse|"
-    r"help|hlp|what (do|should) (i|we) do|minutes? ago|an hour ago|since (this|last|yesterday|the)|"
+    r"help|hlp|what (do|should) (i|we) do(?! if| when| in case| during)|minutes? ago|an hour ago|since (this|last|yesterday|the)|"
     r"still (shaking|bleeding|seizing|not)|tonight|since (lunch|dinner|breakfast|noon|\d)|keeps? (going|coming)|this (morning|afternoon|evening)|suddenly|all of a sudden|"
     r"(for|in) the (last|past) (few |\d+ |twenty |ten |thirty |half (an )?)?(minutes?|hour))\b|!"
 )

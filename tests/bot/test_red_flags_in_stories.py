@@ -60,6 +60,8 @@ ORDINARY = [
     "I nearly fainted when I read the prep instructions lol. What do I drink the night before?",
     "Years ago I coughed up blood once when I had bronchitis. Do I need a chest X-ray before my surgery?",
     "double vision from cataracts has bugged me for years, will the lens implant fix it?",
+    "What should I do if I feel short of breath during the spirometry test?",
+    "My mom has dementia and gets confused easily. Can I stay with her during the MRI?",
 ]
 
 
