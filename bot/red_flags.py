@@ -238,6 +238,32 @@ def red_flag(message: str, sentences: list[str] | None = None) -> RedFlag | None
     return None
 
 
+#: Longer messages are stories: the sentence patterns judge them, not the intent classifier.
+CLASSIFIER_MAX_WORDS = 40
+#: Words that say it is happening at this very moment.
+_RIGHT_NOW = re.compile(r"\b(right now|rn|just now|as we speak|at the moment|minutes? ago|come quick\w*)\b")
+
+
+def classifier_may_be_right(message: str) -> bool:
+    """Whether an intent classifier's ``emergency``, with no red flag found, may be believed.
+
+    The classifier learnt from short cries for help; it also says ``emergency``
+    to questions about a mild or past symptom ("a little itchy since the scan,
+    normal?") and to long histories. It is believed for a short message that
+    neither asks about a symptom, nor puts it in the past, nor calls it mild,
+    unless it says it is happening right now.
+
+    Args:
+        message: the patient's message, as typed.
+    """
+    text = normalise(message)
+    if len(text.split()) > CLASSIFIER_MAX_WORDS:
+        return False
+    if _RIGHT_NOW.search(text):
+        return True
+    return not (_HYPOTHETICAL_RE.search(text) or _PAST_RE.search(text) or _MILD.search(text))
+
+
 def _happening(text: str, chronic: bool = False) -> bool:
     """Whether a sentence says a symptom is happening, rather than asking about it.
 

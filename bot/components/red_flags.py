@@ -9,7 +9,9 @@ builds), so an emergency in the middle of a long story is found. A red flag
 found by the Spanish patterns marks the message Spanish (``language``), so that
 the emergency reply is the Spanish one. The classifier's own ``emergency``
 prediction catches phrasings the patterns miss; when it is unsure, it gives
-way to ``nlu_fallback`` so that ordinary questions are not treated as 911 calls.
+way to ``nlu_fallback`` so that ordinary questions are not treated as 911 calls,
+and so it does for a long story or a question about a mild or past symptom
+(:func:`bot.red_flags.classifier_may_be_right`): there the sentence patterns decide.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.language import LANGUAGE_KEY
-from bot.red_flags import red_flag
+from bot.red_flags import classifier_may_be_right, red_flag
 from bot.sentences import split_sentences
 
 RED_FLAG_KEY = "red_flag"
@@ -71,11 +73,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                     message.set(LANGUAGE_KEY, flag.language, add_to_output=True)
                 continue
             intent = message.get(INTENT) or {}
-            if (
-                intent.get(INTENT_NAME_KEY) == self._intent
-                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < self._threshold
+            if intent.get(INTENT_NAME_KEY) == self._intent and (
+                (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < self._threshold or not classifier_may_be_right(text)
             ):
-                # Unsure and no red flag: neither an emergency nor a confident answer.
+                # Unsure, or a question about a mild or past symptom, and no red flag:
+                # neither an emergency nor a confident answer.
                 fallback = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: self._threshold}
                 message.set(INTENT, fallback, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)

@@ -159,3 +159,12 @@ def test_the_spanish_variant_is_sent_to_a_patient_who_wrote_in_spanish() -> None
     # No Spanish variant: the English response.
     greet = asyncio.run(nlg.generate("utter_greet", tracker_in("es"), "rest"))
     assert greet is not None and greet["text"].endswith("Hi!")
+
+
+def test_the_classifier_alone_is_not_believed_for_a_mild_symptom_question() -> None:
+    # No red-flag pattern, the classifier sure it is an emergency: a question about
+    # a mild or past symptom gives way; a short cry for help does not.
+    assert parse("my arm is a little sore since the IV yesterday, is that normal?", "emergency", 0.97).get("intent")[
+        "name"
+    ] == ("nlu_fallback")
+    assert parse("come quick he is blue", "emergency", 0.95).get("intent")["name"] == "emergency"
