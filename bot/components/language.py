@@ -70,6 +70,9 @@ class LanguageIdentifier(GraphComponent, IntentClassifier):
             identified = identify(message.get(TEXT) or "")
             message.set(LANGUAGE_KEY, identified.language if identified.other else ENGLISH, add_to_output=True)
             intent = message.get(INTENT) or {}
+            if not identified.other and intent.get(INTENT_NAME_KEY) == self._intent:
+                self._demote(message)  # the classifier alone does not make English another language
+                continue
             if not identified.other or (
                 intent.get(INTENT_NAME_KEY) == self._keep
                 and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._keep_threshold
@@ -80,3 +83,10 @@ class LanguageIdentifier(GraphComponent, IntentClassifier):
             message.set(INTENT, other, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [other, *ranking], add_to_output=True)
         return messages
+
+    def _demote(self, message: Message) -> None:
+        """Replace the ``other_language`` prediction of an English message with the next likeliest intent."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != self._intent]
+        fallback = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, ranking[0] if ranking else fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

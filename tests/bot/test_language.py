@@ -8,6 +8,8 @@ and English with one foreign word.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -168,3 +170,51 @@ def test_the_classifier_alone_is_not_believed_for_a_mild_symptom_question() -> N
         "name"
     ] == ("nlu_fallback")
     assert parse("come quick he is blue", "emergency", 0.95).get("intent")["name"] == "emergency"
+
+
+def test_the_classifier_alone_does_not_make_english_another_language() -> None:
+    message = Message(
+        data={
+            "text": "how long is the sleep study",
+            "intent": {"name": "other_language", "confidence": 0.6},
+            "intent_ranking": [
+                {"name": "other_language", "confidence": 0.6},
+                {"name": "ask_duration", "confidence": 0.3},
+            ],
+        }
+    )
+    LanguageIdentifier(LanguageIdentifier.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "ask_duration"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_duration"]
+
+
+def test_the_other_language_policy_replies_then_listens(tmp_path: Path) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.core.events import ActionExecuted
+
+    from bot.language_policy import OtherLanguagePolicy
+
+    domain = Domain.from_yaml(
+        'version: "3.1"\nintents: [other_language, greet]\nresponses:\n'
+        '  utter_other_language:\n  - text: "x"\n  utter_greet:\n  - text: "y"\n'
+    )
+    policy = OtherLanguagePolicy(
+        OtherLanguagePolicy.get_default_config(),
+        LocalModelStorage(Path(tmp_path)),
+        Resource("p"),
+        ExecutionContext(GraphSchema({})),
+    )
+
+    def best(events: list[Any]) -> str:
+        tracker = DialogueStateTracker.from_events("p", events)
+        probabilities = policy.predict_action_probabilities(tracker, domain).probabilities
+        if max(probabilities) == 0.0:
+            return "nothing"
+        return domain.action_names_or_texts[probabilities.index(max(probabilities))]
+
+    spoken = [ActionExecuted("action_listen"), UserUttered("hola", {"name": "other_language", "confidence": 1.0})]
+    assert best(spoken) == "utter_other_language"
+    assert best([*spoken, ActionExecuted("utter_other_language")]) == "action_listen"
+    assert best([ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0})]) == "nothing"
