@@ -42,7 +42,7 @@ ONNX_MODEL := build/embedder/all-MiniLM-L6-v2.onnx
 MODEL := models/current.tar.gz
 # The model does not learn from the spaCy matcher (it is loaded by path when the
 # server starts), so a page edit that changes no name never retrains.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py bot/language_policy.py)
 
 .PHONY: FORCE help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit check eval bench clean
 

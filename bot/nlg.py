@@ -5,6 +5,10 @@ Responses in ``domain.yml`` may name ``{clinic_name}``, ``{clinic_phone}``,
 from the environment (:mod:`common.settings`), so a clinic changes them without
 retraining. It runs inside the Rasa server: emergency and hand-off messages do
 not depend on the action server being up. Configured in ``endpoints.yml``.
+
+When the patient's message was in Spanish (``language`` in its parse data,
+set by :mod:`bot.components.language`), a response's Spanish variant
+(``utter_emergency_es`` for ``utter_emergency``) is sent instead, if the domain has one.
 """
 
 from __future__ import annotations
@@ -20,8 +24,17 @@ from rasa.utils.endpoints import EndpointConfig
 from common.settings import settings
 
 NOTICE = "utter_notice"
-#: Responses sent alone, without the first-reply notice (utter_outreach says it itself).
-WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency", "utter_outreach"})
+#: Responses sent alone, without the first-reply notice (utter_outreach and utter_other_language say it themselves).
+WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency", "utter_outreach", "utter_other_language"})
+#: The languages whose variants the domain has, as the response name's suffix ("utter_emergency_es").
+VARIANT_LANGUAGES = frozenset({"es"})
+
+
+def message_language(tracker: DialogueStateTracker) -> str:
+    """The language of the patient's latest message (``en`` unless marked otherwise)."""
+    latest = tracker.latest_message
+    language = latest.parse_data.get("language") if latest is not None else None
+    return language if isinstance(language, str) else "en"
 
 
 def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
@@ -55,7 +68,12 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     ) -> Dict[str, Any] | None:
         """Render a response with the slots, the clinic's settings and any arguments."""
         values = {**self._values, **kwargs}
-        message = await super().generate(utter_action, tracker, output_channel, **values)
+        language = message_language(tracker)
+        variant = f"{utter_action}_{language}"
+        if language in VARIANT_LANGUAGES and variant in self.responses:
+            message = await super().generate(variant, tracker, output_channel, **values)
+        else:
+            message = await super().generate(utter_action, tracker, output_channel, **values)
         if message and message.get("text") and utter_action not in WITHOUT_NOTICE and first_reply_of_session(tracker):
             notice = await super().generate(NOTICE, tracker, output_channel, **values)
             if notice and notice.get("text"):

@@ -1,6 +1,7 @@
 """Build the spaCy pipeline that Rasa's ``SpacyNLP`` loads: the knowledge base's matcher.
 
-``spacy.blank("en")`` gives the tokenizer; an ``entity_ruler`` holds one phrase
+``spacy.blank("en")`` gives the tokenizer; a ``sentencizer`` marks the sentences
+(the red-flag check reads each one); an ``entity_ruler`` holds one phrase
 pattern for every way a page can be named (name, aliases, descriptor, CPT
 code, each in its word forms: "colonoscopies", "echocardiography"), with the CPT
 code as the entity id (several for a name pages share), in the forms of
