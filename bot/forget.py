@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Dict, List, Sequence
 
-from common.retention import log_id
+from bot.channels.guard import log_id
 from common.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -39,9 +39,13 @@ def forgotten(senders: Sequence[str], events: int, *, reason: str) -> None:
     if not senders:
         return
     if len(senders) == 1:
-        logger.info("%s: conversation %s deleted (%d events)", reason, log_id(senders[0], settings().log_hash_key), events)
+        sender = senders[0]
+        shown = sender if sender.startswith("sms-") else log_id(sender, settings().log_hash_key)  # sms-: a keyed hash
+        logger.info("%s: conversation %s deleted (%d events)", reason, shown, events)
     for name, listener in list(_listeners.items()):
         try:
             listener(senders)
         except Exception as error:  # one store's failure must not stop the others from forgetting
-            logger.error("%s: %s could not forget %d conversation(s): %s", reason, name, len(senders), type(error).__name__)
+            logger.error(
+                "%s: %s could not forget %d conversation(s): %s", reason, name, len(senders), type(error).__name__
+            )

@@ -78,6 +78,7 @@ async def purge(
     counts = PurgeCounts()
     if cut is None:
         return counts
+    started = time.perf_counter()
     after = ""
     while True:
         senders = await asyncio.to_thread(store.expired_senders, cut, after, size)
@@ -93,10 +94,12 @@ async def purge(
         counts.conversations += len(removed)
         counts.events += events
         counts.batches += 1
+        counts.seconds = time.perf_counter() - started
         forget.forgotten(removed, events, reason="retention")
         if after_batch is not None:
             after_batch(counts)
         await asyncio.sleep(pause)
+    counts.seconds = time.perf_counter() - started
     return counts
 
 

@@ -14,8 +14,6 @@ conversation and deleting it keeps the whole conversation.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 #: The custom action that carries out a confirmed "forget me". The tracker store
@@ -57,17 +55,12 @@ class PurgeCounts:
     events: int = 0
     busy: int = 0
     batches: int = 0
+    seconds: float = 0.0
 
     def line(self) -> str:
         """One line for the log or the terminal."""
         return (
-            f"purged {self.conversations} conversation(s), {self.events} event(s), in {self.batches} batch(es); "
+            f"purged {self.conversations} conversation(s), {self.events} event(s), in {self.batches} batch(es) "
+            f"and {self.seconds:.1f} s; "
             f"{self.busy} busy conversation(s) left for the next purge"
         )
-
-
-def log_id(sender_id: str, key: str) -> str:
-    """A keyed hash of a conversation's id, safe to log (SMS ids are such a hash already)."""
-    if sender_id.startswith("sms-"):
-        return sender_id
-    return "conv-" + hmac.new(key.encode(), sender_id.encode(), hashlib.sha256).hexdigest()[:16]

@@ -62,12 +62,12 @@ class Database:
     def texts(self, sender: str) -> list[str]:
         """The texts of every message stored for ``sender`` (patient's and bot's)."""
         rows = self.rows(
-            f"SELECT data FROM events WHERE sender_id = '{sender}' AND type_name IN ('user', 'bot') ORDER BY id"  # noqa: S608
+            f"SELECT data FROM events WHERE sender_id = '{sender}' AND type_name IN ('user', 'bot') ORDER BY id"
         )
         return [str(json.loads(row[0]).get("text") or "") for row in rows]
 
     def count(self, sender: str) -> int:
-        return int(self.rows(f"SELECT COUNT(*) FROM events WHERE sender_id = '{sender}'")[0][0])  # noqa: S608
+        return int(self.rows(f"SELECT COUNT(*) FROM events WHERE sender_id = '{sender}'")[0][0])
 
 
 @pytest.fixture(scope="session")
