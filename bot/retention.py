@@ -21,7 +21,7 @@ import time
 from contextlib import suppress
 from typing import Any, Callable, List, Tuple
 
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 
 from bot import forget
 from bot.tracker_store import ClinicTrackerStore
@@ -85,12 +85,20 @@ async def purge(
         if not senders:
             break
         after = senders[-1]
-        held, busy = _try_locks(lock_store, senders)
+        # In-memory locks are the event loop's own (microseconds, not thread-safe); Redis
+        # calls are blocking network round trips, so they go to the worker thread too.
+        here = lock_store is None or isinstance(lock_store, InMemoryLockStore)
+        held, busy = (
+            _try_locks(lock_store, senders) if here else await asyncio.to_thread(_try_locks, lock_store, senders)
+        )
         counts.busy += busy
         try:
             removed, events = await asyncio.to_thread(store.delete_expired, [s for s, _ in held], cut)
         finally:
-            _release(lock_store, held)
+            if here:
+                _release(lock_store, held)
+            else:
+                await asyncio.to_thread(_release, lock_store, held)
         counts.conversations += len(removed)
         counts.events += events
         counts.batches += 1

@@ -335,7 +335,7 @@
         setStatus("Not connected yet. Please try again in a moment.");
         return;
       }
-      socket.emit("user_uttered", { message: "/ask_privacy", session_id: sessionId });
+      socket.emit("user_uttered", { message: "/privacy_note", session_id: sessionId });
     });
 
     form.addEventListener("submit", function (event) {

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.retention import DELETE_EXPIRED, EXPIRED_SENDERS, SECONDS_PER_DAY, cutoff, is_expired
+from common.settings import Settings, retention_text
 
 NOW = 1_900_000_000.0
 #: Rasa's ``events`` table, as far as the purge reads it.
@@ -97,3 +98,10 @@ def test_zero_days_keeps_everything() -> None:
     assert cutoff(NOW, 0) is None
     assert not is_expired(0.0, None)
     assert cutoff(NOW, 30) == NOW - 30 * SECONDS_PER_DAY
+
+
+def test_the_privacy_note_says_the_retention_in_words() -> None:
+    assert retention_text(30) == "for 30 days after your last message, then we delete them"
+    assert retention_text(1) == "for 1 day after your last message, then we delete them"
+    assert retention_text(0) == "until you delete them"
+    assert Settings(retention_days=7).response_values()["retention_days"].startswith("for 7 days")

@@ -238,3 +238,11 @@ def test_the_widgets_clear_control_deletes_the_server_copy_and_the_browsers(
     tracker = Conversation(bot_settings, sender=session).tracker()
     assert user_texts(tracker) == []
     assert not any(PRIVATE in t for t in database.texts(session))
+
+
+def test_the_first_reply_points_to_the_privacy_note(servers: BotServers, bot_settings: Settings) -> None:
+    patient = Conversation(bot_settings)
+    assert "type privacy" in patient.text("hello").lower()
+    note = patient.text("privacy")
+    assert "30 days after your last message" in note  # RETENTION_DAYS
+    assert "forget me" in note
