@@ -46,7 +46,6 @@ import types
 from importlib import metadata
 from typing import Any, Awaitable, Callable, Dict, List
 
-import rasa.core.run
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
@@ -67,7 +66,6 @@ _installed: List[str] = []
 _ORIGINAL_RUN = RemoteAction.run
 _ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 _ORIGINAL_RESOLVE = Event.resolve_by_type
-_ORIGINAL_SERVE = rasa.core.run.serve_application
 _validator: ResponseValidator | None = None
 _KEPT_ALIVE = "_clinic_keep_alive"
 
@@ -161,8 +159,13 @@ def with_purge_listeners(serve: Callable[..., None]) -> Callable[..., None]:
     return serve_with_purge
 
 
-def install(timeout: float | None = None) -> List[str]:
-    """Apply every patch, once; return the names of those applied by this call (none the second time)."""
+def install(timeout: float | None = None, purge: bool = True) -> List[str]:
+    """Apply every patch, once; return the names of those applied by this call (none the second time).
+
+    ``purge=False`` (``rasa shell``) leaves the background purge out, and with it the
+    early import of Rasa's server module, whose dependencies' warnings a staff
+    member's shell would show.
+    """
     if _installed:
         return []
     limit = settings().action_timeout if timeout is None else timeout
@@ -172,8 +175,11 @@ def install(timeout: float | None = None) -> List[str]:
     _installed.append("response_check_per_event")
     Event.resolve_by_type = staticmethod(event_type_resolver())  # type: ignore[assignment,method-assign]
     _installed.append("event_type_table")
-    rasa.core.run.serve_application = with_purge_listeners(_ORIGINAL_SERVE)
-    _installed.append("purge_in_the_background")
+    if purge:
+        import rasa.core.run
+
+        rasa.core.run.serve_application = with_purge_listeners(rasa.core.run.serve_application)
+        _installed.append("purge_in_the_background")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
     return list(_installed)
 

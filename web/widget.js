@@ -46,7 +46,7 @@
     ".cfb-send{min-height:44px;padding:.5rem 1rem;border:0;border-radius:6px;background:#1a5fb4;color:#fff;font:inherit;",
     "cursor:pointer}",
     ".cfb-send:focus{outline:3px solid #99c1f1}",
-    ".cfb-tools{display:flex;flex-wrap:wrap;gap:.5rem;padding:0 1rem .5rem}",
+    ".cfb-tools{display:flex;flex-wrap:wrap;gap:.5rem;padding:0 1rem .75rem}",
     ".cfb-tool{min-height:44px;padding:.3rem .7rem;border:1px solid #6b717a;border-radius:6px;background:#fff;",
     "color:#1b1f24;font:inherit;font-size:.9rem;cursor:pointer}",
     ".cfb-tool:focus{outline:3px solid #99c1f1}",
@@ -143,7 +143,7 @@
     var send = el("button", "cfb-send", "Send");
     send.type = "submit";
     form.append(label, input, send);
-    root.append(title, notice, tools, log, status, form);
+    root.append(title, notice, log, status, form, tools);
     if (target) {
       target.appendChild(root);
     } else if (script && script.parentNode && script.parentNode !== document.head) {
