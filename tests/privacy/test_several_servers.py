@@ -1,4 +1,4 @@
-"""Forget me with two Rasa servers sharing PostgreSQL and Redis: a message to the other server waits for the deletion."""
+"""Forget me with two Rasa servers on one PostgreSQL and Redis: a message to the other one waits for the deletion."""
 
 from __future__ import annotations
 
