@@ -44,7 +44,7 @@ MODEL := models/current.tar.gz
 # server starts), so a page edit that changes no name never retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py bot/language_policy.py)
 
-.PHONY: FORCE help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit check eval bench clean
+.PHONY: FORCE help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
@@ -54,6 +54,7 @@ help:
 	@echo "make chat    line-by-line chat with the bot, choices numbered (type a number or free text)"
 	@echo "make ask Q='does it hurt' P=78580   what the bot would answer, with scores (needs make run)"
 	@echo "make eval    answer-quality report in reports/    make bench   performance report in reports/"
+	@echo "make purge   delete conversations older than RETENTION_DAYS now (counts only)"
 
 # --- environments ----------------------------------------------------------
 
@@ -182,6 +183,14 @@ eval: setup
 
 bench: setup
 	$(ACT_PY) -m tools.bench --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+
+# Delete the conversations older than RETENTION_DAYS now (the Rasa server also does it hourly); counts only.
+purge: $(RASA_VENV)/.installed
+	@$(RASA_PY) -m bot.purge
+
+# The purge benchmark alone (make bench runs it too): 100,000 expired conversations among 10,000 live ones.
+bench-purge: setup
+	$(ACT_PY) -m tools.bench_purge --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
 
 FORCE:
 

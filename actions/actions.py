@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answering import Answerer, Context, Request, Turn, intent_payload
+from actions.forget_me import ActionForgetMe  # noqa: F401 (the action server registers every action of the package)
 from actions.runtime import answerer, service
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.sections import SECTION_TITLES

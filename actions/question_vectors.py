@@ -33,7 +33,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -178,6 +178,15 @@ class QuestionVectors:
     def counts(self) -> tuple[int, int]:
         """Questions answered so far with a hinted vector, and with one embedded on demand."""
         return self.stats.used, self.stats.embedded_inline
+
+    def forget(self, texts: Iterable[str]) -> int:
+        """Drop the waiting hints of these texts (a conversation being deleted); return how many."""
+        dropped = 0
+        with self._lock:
+            for text in texts:
+                if self._waiting.pop(text, None) is not None:
+                    dropped += 1
+        return dropped
 
     def waiting(self) -> int:
         """How many hinted texts are held now."""

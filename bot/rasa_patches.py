@@ -30,11 +30,17 @@ The patches, and the measurement or bug behind each:
     ``Event.resolve_by_type`` looks event names up in a table built once.
     Measured: Rasa walks every ``Event`` subclass for each stored event it
     reads; part of the tracker store's 40 % of the server's CPU (stop 9).
+``purge_in_the_background``
+    ``rasa.core.run.serve_application`` gets :data:`bot.retention.SERVER_LISTENERS`
+    in its own ``server_listeners`` parameter, which ``rasa run`` never sets:
+    the Rasa server deletes expired conversations every
+    ``PURGE_INTERVAL_SECONDS`` (issue 14), as a task of its event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import types
 from importlib import metadata
@@ -141,8 +147,25 @@ def event_type_resolver() -> Callable[..., type | None]:
     return resolve_by_type
 
 
-def install(timeout: float | None = None) -> List[str]:
-    """Apply every patch, once; return the names of those applied by this call (none the second time)."""
+def with_purge_listeners(serve: Callable[..., None]) -> Callable[..., None]:
+    """``serve_application`` that also starts and stops the background purge (:mod:`bot.retention`)."""
+    from bot.retention import SERVER_LISTENERS
+
+    @functools.wraps(serve)  # rasa.api.run reads the signature (minimal_kwargs) through __wrapped__
+    def serve_with_purge(*args: Any, **kwargs: Any) -> None:
+        kwargs["server_listeners"] = [*(kwargs.get("server_listeners") or []), *SERVER_LISTENERS]
+        serve(*args, **kwargs)
+
+    return serve_with_purge
+
+
+def install(timeout: float | None = None, purge: bool = True) -> List[str]:
+    """Apply every patch, once; return the names of those applied by this call (none the second time).
+
+    ``purge=False`` (``rasa shell``) leaves the background purge out, and with it the
+    early import of Rasa's server module, whose dependencies' warnings a staff
+    member's shell would show.
+    """
     if _installed:
         return []
     limit = settings().action_timeout if timeout is None else timeout
@@ -152,6 +175,11 @@ def install(timeout: float | None = None) -> List[str]:
     _installed.append("response_check_per_event")
     Event.resolve_by_type = staticmethod(event_type_resolver())  # type: ignore[assignment,method-assign]
     _installed.append("event_type_table")
+    if purge:
+        import rasa.core.run
+
+        rasa.core.run.serve_application = with_purge_listeners(rasa.core.run.serve_application)
+        _installed.append("purge_in_the_background")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
     return list(_installed)
 

@@ -45,7 +45,7 @@ def main(argv: List[str] | None = None) -> int:
     except rasa_patches.UnsupportedRasaVersionError as error:
         print(f"cannot start the Rasa server: {error}", file=sys.stderr)
         return 2
-    rasa_patches.install()
+    rasa_patches.install(purge=args[0] == "run")  # a staff shell does not purge
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

@@ -165,6 +165,12 @@ class Settings:
     #: Messages one sender may send per ``rate_limit_window`` seconds (0: no limit).
     rate_limit_messages: int = from_env("RATE_LIMIT_MESSAGES", INTEGER, 20)
     rate_limit_window: float = from_env("RATE_LIMIT_WINDOW", NUMBER, 60.0)
+    #: Days a conversation is kept after its last message (0: kept for ever).
+    retention_days: float = from_env("RETENTION_DAYS", NUMBER, 30.0)
+    #: Seconds between the Rasa server's background purges of expired conversations (0: none).
+    purge_interval_seconds: float = from_env("PURGE_INTERVAL_SECONDS", NUMBER, 3600.0)
+    #: Conversations deleted per transaction by a purge (each one whole, under its lock).
+    purge_batch_size: int = from_env("PURGE_BATCH_SIZE", INTEGER, 50)
 
     def to_env(self) -> dict[str, str]:
         """Every variable of the table, as text that :func:`load_settings` reads back to these settings."""
@@ -223,7 +229,17 @@ class Settings:
             "clinic_hours": self.clinic_hours,
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
+            "retention_days": retention_text(self.retention_days),
         }
+
+
+def retention_text(days: float) -> str:
+    """How long conversations are kept, as the privacy note says it ("We keep them ...")."""
+    if days <= 0:
+        return "until you delete them"
+    whole = int(days) if float(days).is_integer() else days
+    unit = "day" if whole == 1 else "days"
+    return f"for {whole} {unit} after your last message, then we delete them"
 
 
 def _table() -> list[tuple[Field[Any], Variable[Any]]]:

@@ -95,3 +95,20 @@ class SmsStore:
         """Forget the choices: they answer only the message right after them."""
         with self._connect() as db:
             db.execute("DELETE FROM choices WHERE sender = ?", (sender,))
+
+    def forget(self, senders: Sequence[str]) -> None:
+        """Drop the numbers and last choices of deleted conversations; an opt-out stays (keyed by the hash only)."""
+        ids = [(sender,) for sender in senders if sender.startswith("sms-")]
+        if not ids:
+            return
+        with self._connect() as db:
+            db.executemany("DELETE FROM recipients WHERE sender = ?", ids)
+            db.executemany("DELETE FROM choices WHERE sender = ?", ids)
+
+    def rows_about(self, sender: str) -> dict[str, int]:
+        """How many rows of each table name ``sender`` (for checks that a conversation is gone)."""
+        with self._connect() as db:
+            return {
+                table: int(db.execute(f"SELECT COUNT(*) FROM {table} WHERE sender = ?", (sender,)).fetchone()[0])  # noqa: S608 (fixed names)
+                for table in ("opt_outs", "recipients", "choices")
+            }

@@ -28,7 +28,7 @@ from tests.support.markers import MARKS_OF_FIXTURE, marks_for
 ROOT = Path(__file__).resolve().parent.parent
 #: The suites that drive real servers; their other tests must need none.
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
-SUITES = ("tests/conversation", "tests/channels", "tests/reliability", "tests/quality")
+SUITES = ("tests/conversation", "tests/channels", "tests/reliability", "tests/quality", "tests/privacy")
 #: Calls that start something outside the test process.
 STARTS = re.compile(r"\b(?:BotServers|subprocess\.(?:run|Popen|call|check_call|check_output)|webdriver\.\w+|venv)\(")
 

@@ -5,7 +5,9 @@ training; starts the stock ``rasa init`` assistant (port 5405) and drives it
 with small talk at 1, 10 and 50 concurrent patients; starts this bot as
 ``make run`` does (5305 / 5355 / 5380), times start to ready, and drives it with
 the clinic conversations; samples both servers' memory; then measures the
-knowledge base at 16, 1,000 and 10,000 synthetic pages (tools/kb_bench.py).
+knowledge base at 16, 1,000 and 10,000 synthetic pages (tools/kb_bench.py);
+last, the retention purge of 100,000 expired conversations among 10,000 live
+ones under load (tools/bench_purge.py, also ``make bench-purge``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from common.settings import load_settings
 from serving.processes import ROOT, BotServers, server_env
-from tools import kb_bench
+from tools import bench_purge, kb_bench
 from tools.bench_report import evaluate_targets, markdown, plot_latency
 from tools.loadgen import CLINIC_CONVERSATIONS, STOCK_CONVERSATIONS, Conversation, check_kinds, run_level
 
@@ -300,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short development run (fewer turns, 16 and 1,000 pages)")
     parser.add_argument("--skip-training", action="store_true", help="do not time training (development)")
     parser.add_argument("--skip-kb", action="store_true", help="no knowledge-base figures (development)")
+    parser.add_argument("--skip-purge", action="store_true", help="no retention purge figures (development)")
     parser.add_argument("--output-suffix", default="", help="write only build/bench-logs/bench<SUFFIX>.json")
     parser.add_argument("--skip-stock", action="store_true", help="no stock bot (experiments with --output-suffix)")
     parser.add_argument("--profile", action="store_true", help="also record py-spy profiles under load")
@@ -367,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_kb:
             log("knowledge base: build, re-index and search by size")
             report["knowledge_base"] = kb_bench.run(work / "kb", sizes, 300, log)
+
+        if not args.skip_purge:
+            log("retention purge under load")
+            expired = bench_purge.EXPIRED // 10 if args.quick else bench_purge.EXPIRED
+            report["purge"] = bench_purge.run(args.rasa_venv, args.actions_venv, work, log, expired=expired)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

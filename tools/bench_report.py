@@ -231,4 +231,8 @@ def markdown(report: dict[str, Any]) -> str:
             "embedding throughput). Re-indexing embeds the changed page with the real model at every size, and "
             "search uses questions embedded by the real model over the real index layout.",
         ]
+    if report.get("purge"):
+        from tools.bench_purge import markdown as purge_section
+
+        lines += ["", *purge_section(report["purge"])]
     return "\n".join(lines) + "\n"

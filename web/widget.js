@@ -9,7 +9,9 @@
  * (BOT-HOST/vendor/socket.io.min.js), talks to Rasa's Socket.IO channel, and
  * keeps the session id and the rendered history in localStorage, so that the
  * conversation survives a reload. Every message is rendered with textContent:
- * no HTML from a message is ever interpreted.
+ * no HTML from a message is ever interpreted. "Privacy" shows the bot's privacy
+ * note; "Clear conversation" asks, then deletes the conversation on the server
+ * (the bot's "forget me", confirmed) and the history kept in this browser.
  */
 (function () {
   "use strict";
@@ -44,6 +46,10 @@
     ".cfb-send{min-height:44px;padding:.5rem 1rem;border:0;border-radius:6px;background:#1a5fb4;color:#fff;font:inherit;",
     "cursor:pointer}",
     ".cfb-send:focus{outline:3px solid #99c1f1}",
+    ".cfb-tools{display:flex;flex-wrap:wrap;gap:.5rem;padding:0 1rem .75rem}",
+    ".cfb-tool{min-height:44px;padding:.3rem .7rem;border:1px solid #6b717a;border-radius:6px;background:#fff;",
+    "color:#1b1f24;font:inherit;font-size:.9rem;cursor:pointer}",
+    ".cfb-tool:focus{outline:3px solid #99c1f1}",
     ".cfb-sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:480px){.cfb{border-radius:0;border-left:0;border-right:0;max-height:none;min-height:70vh}",
     ".cfb-msg{max-width:92%}}",
@@ -103,6 +109,19 @@
         config.clinicPhone + "."
     );
     notice.id = "cfb-notice";
+    var tools = el("div", "cfb-tools");
+    tools.setAttribute("role", "group");
+    tools.setAttribute("aria-label", "Your data");
+    var privacy = el("button", "cfb-tool", "Privacy");
+    privacy.type = "button";
+    privacy.id = "cfb-privacy";
+    var clear = el("button", "cfb-tool", "Clear conversation");
+    clear.type = "button";
+    clear.id = "cfb-clear";
+    clear.setAttribute("aria-describedby", "cfb-clear-help");
+    var clearHelp = el("span", "cfb-sr", "Deletes this chat from the clinic's server and from this browser.");
+    clearHelp.id = "cfb-clear-help";
+    tools.append(privacy, clear, clearHelp);
     var log = el("div", "cfb-log");
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
@@ -124,7 +143,7 @@
     var send = el("button", "cfb-send", "Send");
     send.type = "submit";
     form.append(label, input, send);
-    root.append(title, notice, log, status, form);
+    root.append(title, notice, log, status, form, tools);
     if (target) {
       target.appendChild(root);
     } else if (script && script.parentNode && script.parentNode !== document.head) {
@@ -177,8 +196,35 @@
       writeStore(STORE_HISTORY, history);
     }
 
+    // Clearing the conversation: 1 = "/forget_me" sent, waiting for the question;
+    // 2 = "/affirm" sent, waiting for the bot's "done".
+    var clearing = 0;
+
+    function forgetLocally() {
+      history = [];
+      try {
+        window.localStorage.removeItem(STORE_HISTORY);
+      } catch (e) {
+        /* nothing stored */
+      }
+      log.textContent = "";
+    }
+
     function botSays(message) {
       if (!message) return;
+      if (clearing === 1) {
+        var asks = (message.buttons || message.quick_replies || []).some(function (b) { return b.payload === "/affirm"; });
+        if (asks) {
+          clearing = 2;
+          socket.emit("user_uttered", { message: "/affirm", session_id: sessionId });
+          return;
+        }
+        clearing = 0;
+      } else if (clearing === 2) {
+        clearing = 0;
+        forgetLocally();
+        setStatus("This chat was deleted.");
+      }
       var choices = (message.quick_replies || message.buttons || []).map(function (c) {
         return { title: c.title, payload: c.payload };
       });
@@ -247,6 +293,49 @@
     socket.on("connect_error", function () {
       ready = false;
       setStatus("Can't reach the assistant right now. Please call " + config.clinicPhone + ".");
+    });
+
+    function confirmClear() {
+      clearChoices();
+      var group = el("div", "cfb-choices");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Delete this chat?");
+      var question = el("div", "cfb-msg cfb-bot", "Delete this chat from the clinic and from this browser? This can't be undone.");
+      var yes = el("button", "cfb-choice", "Yes, delete it");
+      yes.type = "button";
+      yes.id = "cfb-clear-yes";
+      var no = el("button", "cfb-choice", "No, keep it");
+      no.type = "button";
+      yes.addEventListener("click", function () {
+        question.remove();
+        group.remove();
+        if (!ready) {
+          setStatus("Not connected yet. Please try again in a moment.");
+          return;
+        }
+        clearing = 1;
+        setStatus("Deleting this chat...");
+        socket.emit("user_uttered", { message: "/forget_me", session_id: sessionId });
+        input.focus();
+      });
+      no.addEventListener("click", function () {
+        question.remove();
+        group.remove();
+        clear.focus();
+      });
+      group.append(yes, no);
+      log.append(question, group);
+      scrollDown();
+      yes.focus();
+    }
+
+    clear.addEventListener("click", confirmClear);
+    privacy.addEventListener("click", function () {
+      if (!ready) {
+        setStatus("Not connected yet. Please try again in a moment.");
+        return;
+      }
+      socket.emit("user_uttered", { message: "/privacy_note", session_id: sessionId });
     });
 
     form.addEventListener("submit", function (event) {

@@ -11,7 +11,10 @@ Unlike Rasa's own Twilio connector, it
   one after the other, and choices as "Reply 1 for ..." lines; a reply of "1"
   is mapped back to that choice's payload;
 - honours STOP / START / HELP: an opted-out number gets nothing until START,
-  and the opt-out is kept in SQLite (``SMS_DB``) across restarts.
+  and the opt-out is kept in SQLite (``SMS_DB``) across restarts;
+- forgets the number and the last choices of a conversation the tracker store
+  deletes ("forget me", retention: :mod:`bot.forget`); an opt-out is kept, as
+  the keyed hash only.
 
 Replies go out through Twilio's REST API (``TWILIO_API_BASE_URL``, a fake API
 on loopback in tests). Configured in ``credentials.yml`` with no keys: the
@@ -32,6 +35,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot import forget
 from bot.channels.guard import clean_message
 from common.settings import Settings, settings
 from common.sms import (
@@ -158,6 +162,7 @@ class TwilioInput(InputChannel):
         self._sender = TwilioSender(config, self._store)
         self._texts: KeywordTexts = keyword_texts(config.response_values())
         self._validator = RequestValidator(config.twilio_auth_token) if config.twilio_auth_token else None
+        forget.on_forget("sms store", self._store.forget)
         if self._validator is None:
             logger.warning("TWILIO_AUTH_TOKEN is not set: the Twilio webhook refuses every request")
 

@@ -13,7 +13,13 @@ from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from bot import rasa_patches, server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PATCHES = ["action_timeout_and_fallback", "kept_alive_action_calls", "response_check_per_event", "event_type_table"]
+PATCHES = [
+    "action_timeout_and_fallback",
+    "kept_alive_action_calls",
+    "response_check_per_event",
+    "event_type_table",
+    "purge_in_the_background",
+]
 
 
 def test_importing_the_bot_installs_nothing(tmp_path: Path) -> None:
