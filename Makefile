@@ -53,6 +53,7 @@ help:
 	@echo "make shell   staff shell (rasa shell) against the action server"
 	@echo "make chat    line-by-line chat with the bot, choices numbered (type a number or free text)"
 	@echo "make ask Q='does it hurt' P=78580   what the bot would answer, with scores (needs make run)"
+	@echo "make staff-user NAME=jsmith   create or reset a staff console account (REMOVE=1 deletes it)"
 	@echo "make eval    answer-quality report in reports/    make bench   performance report in reports/"
 
 # --- environments ----------------------------------------------------------
@@ -141,6 +142,11 @@ chat: setup
 # Asks the running bot (make run) for NLU and searches the index itself: no training needed.
 ask: $(ACT_VENV)/.installed $(INDEX_STAMP)
 	@$(ACT_PY) -m tools.ask "$(Q)" $(if $(P),--procedure $(P))
+
+# Staff console accounts (serving/staff/accounts.py): prompts for the password; REMOVE=1 deletes the account.
+.PHONY: staff-user
+staff-user: $(ACT_VENV)/.installed
+	@$(ACT_PY) -m serving.staff.accounts "$(NAME)" $(if $(REMOVE),--remove)
 
 # --- quality ----------------------------------------------------------------
 

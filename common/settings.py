@@ -161,6 +161,12 @@ class Settings:
     #: Messages one sender may send per ``rate_limit_window`` seconds (0: no limit).
     rate_limit_messages: int = from_env("RATE_LIMIT_MESSAGES", INTEGER, 20)
     rate_limit_window: float = from_env("RATE_LIMIT_WINDOW", NUMBER, 60.0)
+    #: SQLite file of the staff console's accounts and audit log (when ``tracker_db_url`` is empty).
+    staff_db: Path = from_env("STAFF_DB", PATH, ROOT / "var" / "staff.sqlite")  # noqa: RUF009 (a field(); Path is immutable)
+    #: Signs the staff console's session cookies (refused beyond loopback when left at the default).
+    staff_secret_key: str = from_env("STAFF_SECRET_KEY", TEXT, "dev-staff-secret-change-me")
+    staff_session_minutes: int = from_env("STAFF_SESSION_MINUTES", INTEGER, 480)
+    staff_lockout_seconds: float = from_env("STAFF_LOCKOUT_SECONDS", NUMBER, 300.0)
 
     def to_env(self) -> dict[str, str]:
         """Every variable of the table, as text that :func:`load_settings` reads back to these settings."""
