@@ -52,7 +52,9 @@ reviews = sa.Table(
 
 def staff_db_url(config: Settings) -> str:
     """Where the console's tables are: the PostgreSQL of ``TRACKER_DB_URL``, else ``STAFF_DB``."""
-    return config.tracker_db_url or f"sqlite:///{config.staff_db.resolve()}"
+    if config.tracker_db_url and not config.tracker_db_url.startswith("sqlite"):
+        return config.tracker_db_url
+    return f"sqlite:///{config.staff_db.resolve()}"
 
 
 def engine_for(url: str) -> sa.engine.Engine:

@@ -58,7 +58,8 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
     passages: list[dict[str, Any]] = []
     if turn.procedure and turn.answer_section:
         ranked = service().view().rank(text, turn.procedure, turn.answer_section)
-        chosen = {h.passage.text for h in turn.passages}
+        # A short section is sent whole, unranked: then every passage was sent.
+        chosen = {h.passage.text for h in turn.passages} or {h.passage.text for h in ranked}
         passages = [
             {"text": h.passage.text, "score": round(h.score, 4), "sent": h.passage.text in chosen} for h in ranked
         ]

@@ -1,0 +1,105 @@
+"""The staff console in a real headless chromium, against the real servers and a conversation made over REST."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from common.settings import Settings
+from serving.staff import db
+from serving.staff.accounts import Accounts
+from serving.staff.outcomes import conversation_id
+from tests.channels.test_widget_browser import XSS, browser
+from tests.support.rest import Conversation
+
+__all__ = ["browser"]
+PASSWORD = "browser-test-password"
+
+
+def no_markup_ran(driver: webdriver.Chrome) -> None:
+    assert not driver.find_elements(By.CSS_SELECTOR, "main img")
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018
+
+
+def row_texts(driver: webdriver.Chrome) -> list[str]:
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#turns td.text")]
+
+
+def api_turns(config: Settings, password: str) -> list[dict[str, Any]]:
+    session = requests.Session()
+    url = f"http://127.0.0.1:{config.web_port}/staff/api"
+    assert session.post(f"{url}/login", json={"username": "alice", "password": password}, timeout=10).ok
+    turns: list[dict[str, Any]] = session.get(f"{url}/turns?limit=50", timeout=10).json()["turns"]
+    return turns
+
+
+def test_sign_in_filter_open_and_try(
+    browser: webdriver.Chrome, servers: Any, bot_settings: Settings, artifacts_dir: Path
+) -> None:
+    Accounts(db.connect(db.staff_db_url(bot_settings))).set_password("alice", PASSWORD)
+    patient = Conversation(bot_settings)
+    patient.text("how long does a colonoscopy take?")
+    patient.text(XSS)
+    conversation = conversation_id(patient.sender, "rest", bot_settings.log_hash_key)
+    base = f"http://127.0.0.1:{bot_settings.web_port}/staff/"
+    browser.set_window_size(1280, 900)
+
+    browser.get(base)
+    browser.find_element(By.ID, "username").send_keys("alice")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.save_screenshot(str(artifacts_dir / "staff-sign-in.png"))
+    browser.find_element(By.CSS_SELECTOR, "#sign-in button").click()
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "turns"))
+    texts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#turns td.text")]
+    assert XSS in texts and "how long does a colonoscopy take?" in texts
+    no_markup_ran(browser)
+    browser.save_screenshot(str(artifacts_dir / "staff-conversations.png"))
+
+    # The review queue leaves out the good answer; the filter by the strange message's outcome keeps it.
+    turns = api_turns(bot_settings, PASSWORD)
+    outcome = next(t["outcome"] for t in turns if t["conversation"] == conversation and t["text"] == XSS)
+    Select(browser.find_element(By.ID, "outcome")).select_by_value("review")
+    browser.find_element(By.ID, "apply-filter").click()
+    WebDriverWait(browser, 20).until(lambda d: "outcome=review" in d.current_url)
+    assert "how long does a colonoscopy take?" not in row_texts(browser)
+    Select(browser.find_element(By.ID, "outcome")).select_by_value(outcome)
+    browser.find_element(By.ID, "apply-filter").click()
+    WebDriverWait(browser, 20).until(lambda d: f"outcome={outcome}" in d.current_url)
+    assert XSS in row_texts(browser)
+    assert {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#turns td.outcome")} == {outcome}
+    no_markup_ran(browser)
+    browser.save_screenshot(str(artifacts_dir / "staff-filtered.png"))
+
+    # The conversation made over REST, with every turn's reasons.
+    browser.find_element(By.CSS_SELECTOR, f"a[href='/staff/conversations/{conversation}']").click()
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "conversation-turns"))
+    turns = browser.find_elements(By.CSS_SELECTOR, "#conversation-turns li.turn")
+    assert [t.find_element(By.CSS_SELECTOR, ".text").text for t in turns] == ["how long does a colonoscopy take?", XSS]
+    assert "45378" in turns[0].text and "duration" in turns[0].text and "ask_duration" in turns[0].text
+    no_markup_ran(browser)
+    browser.save_screenshot(str(artifacts_dir / "staff-conversation.png"))
+
+    # Try a question: the reply, the intent, the section and its passages with scores.
+    browser.get(base + "try")
+    browser.find_element(By.ID, "try-text").send_keys("how long does it take?")
+    browser.find_element(By.ID, "try-procedure").send_keys("45378")
+    browser.find_element(By.CSS_SELECTOR, "#try-form button").click()
+    WebDriverWait(browser, 90).until(lambda d: d.find_element(By.ID, "try-reply").text)
+    assert browser.find_element(By.ID, "try-section").text == "duration"
+    assert browser.find_element(By.ID, "try-intent").text.startswith("ask_duration")
+    assert browser.find_elements(By.CSS_SELECTOR, "#try-passages li.passage.sent")
+    browser.save_screenshot(str(artifacts_dir / "staff-try.png"))
+
+    # Trying wrote nothing into the patient's conversation.
+    assert [e["text"] for e in patient.tracker()["events"] if e["event"] == "user"] == [
+        "how long does a colonoscopy take?",
+        XSS,
+    ]
