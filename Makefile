@@ -188,6 +188,7 @@ eval: setup
 
 bench: setup
 	$(ACT_PY) -m tools.bench --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.staff_bench
 
 FORCE:
 
