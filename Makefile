@@ -148,6 +148,11 @@ ask: $(ACT_VENV)/.installed $(INDEX_STAMP)
 staff-user: $(ACT_VENV)/.installed
 	@$(ACT_PY) -m serving.staff.accounts "$(NAME)" $(if $(REMOVE),--remove)
 
+# The staff console's approved corrections -> data/nlu/reviewed.yml and tests/heldout/reviewed/ (make eval).
+.PHONY: review-export
+review-export: $(ACT_VENV)/.installed
+	@$(ACT_PY) -m serving.staff.reviews
+
 # --- quality ----------------------------------------------------------------
 
 # Lint, format, and the import contracts of pyproject.toml's [tool.importlinter].

@@ -30,6 +30,10 @@ The patches, and the measurement or bug behind each:
     ``Event.resolve_by_type`` looks event names up in a table built once.
     Measured: Rasa walks every ``Event`` subclass for each stored event it
     reads; part of the tracker store's 40 % of the server's CPU (stop 9).
+``socketio_answer_flag``
+    The Socket.IO output marks the messages of a knowledge-base answer with
+    ``"answer": true``, so that the widget asks "Was this helpful?" under them
+    (Rasa sends only text and buttons, not the response's name).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from importlib import metadata
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.socketio import SocketIOOutput
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -141,6 +146,35 @@ def event_type_resolver() -> Callable[..., type | None]:
     return resolve_by_type
 
 
+#: The responses that carry a knowledge-base answer: the widget shows "Was this helpful?" under them.
+ANSWER_RESPONSES = ("utter_answer", "utter_answer_with_more")
+_ORIGINAL_SOCKETIO_SEND_RESPONSE = SocketIOOutput.send_response
+
+
+async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str, message: Dict[str, Any]) -> None:
+    """Rasa's ``send_response``, with ``"answer": true`` on the messages of a knowledge-base answer.
+
+    Rasa's Socket.IO output sends only the text and the buttons; the response's
+    name (``utter_action``) is dropped, so the widget could not tell an answer
+    from small talk. Only the Socket.IO channel is changed: SMS gets no prompt.
+    """
+    if message.get("utter_action") not in ANSWER_RESPONSES:
+        await _ORIGINAL_SOCKETIO_SEND_RESPONSE(self, recipient_id, message)
+        return
+    plain = self._send_message
+
+    async def flagged(socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and response.get("text"):
+            response = {**response, "answer": True}
+        await plain(socket_id, response)
+
+    self._send_message = flagged  # type: ignore[method-assign]  # this output object serves one message
+    try:
+        await _ORIGINAL_SOCKETIO_SEND_RESPONSE(self, recipient_id, message)
+    finally:
+        self._send_message = plain  # type: ignore[method-assign]
+
+
 def install(timeout: float | None = None) -> List[str]:
     """Apply every patch, once; return the names of those applied by this call (none the second time)."""
     if _installed:
@@ -152,6 +186,8 @@ def install(timeout: float | None = None) -> List[str]:
     _installed.append("response_check_per_event")
     Event.resolve_by_type = staticmethod(event_type_resolver())  # type: ignore[assignment,method-assign]
     _installed.append("event_type_table")
+    SocketIOOutput.send_response = send_response_flagging_answers  # type: ignore[method-assign]
+    _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
     return list(_installed)
 

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from common.settings import Settings, is_loopback, settings
 from serving.staff import app as staff_app
 from serving.staff import pages as staff_pages
+from serving.staff import reviews as staff_reviews
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STAFF_STATIC = Path(__file__).resolve().parent / "staff" / "static"
@@ -84,6 +85,7 @@ def create_app(config: Settings, console: staff_app.Console | None = None) -> St
         Route("/config.js", config_js),
         *staff_app.routes(),
         *staff_pages.routes(),
+        *staff_reviews.routes(),
         Route("/staff", staff_app.redirect_to_console),
         Mount("/staff/static", StaticFiles(directory=STAFF_STATIC), name="staff-static"),
         # html=True serves index.html for "/"; StaticFiles lists no directories.

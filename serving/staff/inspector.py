@@ -75,3 +75,14 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
         "reply": "\n".join(render(u.response, u.values, config) for u in turn.utterances),
         "passages": passages,
     }
+
+
+def ranked_passages(text: str, procedure: str, section: str, top: int = 5) -> list[tuple[str, float]]:
+    """The section's passages as the knowledge base ranks them for ``text`` now, best first."""
+    from actions.runtime import service
+
+    try:
+        ranked = service().view().rank(text, procedure, section)
+    except (KeyError, ValueError, OSError):
+        return []
+    return [(hit.passage.text, round(hit.score, 3)) for hit in ranked[:top]]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from knowledge.sections import SECTION_TITLES
 from serving.staff.app import TEMPLATES, console, guard
+from serving.staff.outcomes import Turn
+from serving.staff.scrubber import scrubber_for
 from serving.staff.turns import FILTERS, procedures_of
 
 FILTER_LABELS = {
@@ -23,6 +27,12 @@ FILTER_LABELS = {
     "unavailable": "Action server unavailable",
     "negative_feedback": "Not helpful",
     "low_confidence": "Low confidence",
+}
+VERDICT_LABELS = {
+    "right": "It was right",
+    "intent": "It should have answered this (choose below)",
+    "declined": "It should have declined",
+    "emergency": "It should have been an emergency",
 }
 assert set(FILTER_LABELS) == {"", *FILTERS}
 
@@ -77,6 +87,8 @@ async def conversation(request: Request) -> Response:
     if found is None:
         return _page(request, "missing.html", allowed, title="No such conversation")
     app.audit(allowed, "open_conversation", found.id)
+    passages = await run_in_threadpool(_passages, found.turns)
+    scrub = scrubber_for(app.config.knowledge_dir)
     return _page(
         request,
         "conversation.html",
@@ -84,7 +96,18 @@ async def conversation(request: Request) -> Response:
         title=f"Conversation {found.id}",
         conversation=found,
         procedures=procedures_of(found.turns),
+        passages=passages,
+        scrubbed={t.event_id: scrub.scrub(t.text) for t in found.turns},
+        verdicts=VERDICT_LABELS,
+        sections=SECTION_TITLES,
     )
+
+
+def _passages(turns: list[Turn]) -> dict[int, list[tuple[str, float]]]:
+    """Each answered turn's section passages with their scores (ranked again: the tracker keeps no scores)."""
+    from serving.staff.inspector import ranked_passages
+
+    return {t.event_id: ranked_passages(t.text, t.procedure, t.section) for t in turns if t.procedure and t.section}
 
 
 async def try_page(request: Request) -> Response:

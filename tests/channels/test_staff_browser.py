@@ -10,6 +10,7 @@ import requests
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from common.settings import Settings
@@ -84,6 +85,7 @@ def test_sign_in_filter_open_and_try(
     turns = browser.find_elements(By.CSS_SELECTOR, "#conversation-turns li.turn")
     assert [t.find_element(By.CSS_SELECTOR, ".text").text for t in turns] == ["how long does a colonoscopy take?", XSS]
     assert "45378" in turns[0].text and "duration" in turns[0].text and "ask_duration" in turns[0].text
+    assert turns[0].find_elements(By.CSS_SELECTOR, ".passage")  # the section's passages with their scores
     no_markup_ran(browser)
     browser.save_screenshot(str(artifacts_dir / "staff-conversation.png"))
 
@@ -103,3 +105,34 @@ def test_sign_in_filter_open_and_try(
         "how long does a colonoscopy take?",
         XSS,
     ]
+
+
+def test_widget_asks_was_this_helpful_and_the_console_records_it(
+    browser: webdriver.Chrome, servers: Any, bot_settings: Settings, artifacts_dir: Path
+) -> None:
+    Accounts(db.connect(db.staff_db_url(bot_settings))).set_password("alice", PASSWORD)
+    browser.get(f"http://localhost:{bot_settings.web_port}/")
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script("return !!localStorage.getItem('clinicBot.sessionId')"))
+    field = browser.find_element(By.ID, "cfb-input")
+    field.send_keys("how long does a colonoscopy take?", Keys.ENTER)
+    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".cfb-feedback button"))
+    group = browser.find_element(By.CSS_SELECTOR, ".cfb-feedback")
+    assert group.get_attribute("role") == "group" and group.get_attribute("aria-label") == "Was this answer helpful?"
+    no = browser.find_element(By.CSS_SELECTOR, ".cfb-helpful-no")
+    assert no.get_attribute("aria-label") == "No, it did not help" and no.tag_name == "button"
+    browser.save_screenshot(str(artifacts_dir / "widget-feedback.png"))
+    count = len(browser.find_elements(By.CSS_SELECTOR, ".cfb-log .cfb-bot"))
+    no.send_keys(Keys.ENTER)  # by keyboard
+    WebDriverWait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".cfb-log .cfb-bot")) > count)
+    assert "Thanks" in browser.find_elements(By.CSS_SELECTOR, ".cfb-log .cfb-bot")[-1].text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".cfb-feedback")  # no prompt under the thanks
+
+    session = browser.execute_script("return JSON.parse(localStorage.getItem('clinicBot.sessionId'))")
+    tracker = Conversation(bot_settings, sender=session).tracker()
+    last_user = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert last_user["parse_data"]["intent"]["name"] == "feedback"
+    assert tracker["slots"]["answer_section"] is None  # the feedback turn's
+    conversation = conversation_id(session, "web", bot_settings.log_hash_key)
+    mine = [t for t in api_turns(bot_settings, PASSWORD) if t["conversation"] == conversation]
+    answer = next(t for t in mine if t["section"] == "duration")
+    assert answer["feedback"] is False and answer["channel"] == "web"

@@ -23,6 +23,19 @@
     if (out) out.addEventListener("click", function () {
       post("/staff/api/logout", {}).then(function () { window.location.href = "/staff/"; });
     });
+    Array.prototype.forEach.call(document.querySelectorAll(".review-form"), function (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var status = form.querySelector(".review-status");
+        post("/staff/api/reviews", {
+          id: parseInt(form.dataset.id, 10), verdict: form.verdict.value, intent: form.intent.value,
+          procedure: form.procedure.value, section: form.section.value, text: form.text.value,
+          approved: form.approved.checked
+        }).then(function (r) {
+          return r.json().then(function (b) { status.textContent = r.ok ? "Saved." : (b.error || "Not saved"); });
+        });
+      });
+    });
     var tryForm = document.getElementById("try-form");
     if (tryForm) tryForm.addEventListener("submit", function (e) {
       e.preventDefault();
