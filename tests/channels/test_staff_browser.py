@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
@@ -14,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from common.settings import Settings
-from serving.staff import db
+from serving.staff import db, reviews
 from serving.staff.accounts import Accounts
 from serving.staff.outcomes import conversation_id
 from tests.channels.test_widget_browser import XSS, browser
@@ -30,8 +32,14 @@ def no_markup_ran(driver: webdriver.Chrome) -> None:
         driver.switch_to.alert.text  # noqa: B018
 
 
-def row_texts(driver: webdriver.Chrome) -> list[str]:
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#turns td.text")]
+def row_texts(driver: webdriver.Chrome, conversation: str | None = None) -> list[str]:
+    """The patient texts listed (of one conversation's rows, when given)."""
+    rows = driver.find_elements(By.CSS_SELECTOR, "#turns tr.turn")
+    return [
+        row.find_element(By.CSS_SELECTOR, "td.text").text
+        for row in rows
+        if conversation is None or row.find_element(By.CSS_SELECTOR, "a.open").text == conversation
+    ]
 
 
 def api_turns(config: Settings, password: str) -> list[dict[str, Any]]:
@@ -42,8 +50,8 @@ def api_turns(config: Settings, password: str) -> list[dict[str, Any]]:
     return turns
 
 
-def test_sign_in_filter_open_and_try(
-    browser: webdriver.Chrome, servers: Any, bot_settings: Settings, artifacts_dir: Path
+def test_sign_in_filter_open_correct_export_and_try(
+    browser: webdriver.Chrome, servers: Any, bot_settings: Settings, artifacts_dir: Path, tmp_path: Path
 ) -> None:
     Accounts(db.connect(db.staff_db_url(bot_settings))).set_password("alice", PASSWORD)
     patient = Conversation(bot_settings)
@@ -70,11 +78,12 @@ def test_sign_in_filter_open_and_try(
     Select(browser.find_element(By.ID, "outcome")).select_by_value("review")
     browser.find_element(By.ID, "apply-filter").click()
     WebDriverWait(browser, 20).until(lambda d: "outcome=review" in d.current_url)
-    assert "how long does a colonoscopy take?" not in row_texts(browser)
+    assert XSS in row_texts(browser, conversation) or outcome not in {"declined", "did_you_mean", "unavailable"}
+    assert "how long does a colonoscopy take?" not in row_texts(browser, conversation)
     Select(browser.find_element(By.ID, "outcome")).select_by_value(outcome)
     browser.find_element(By.ID, "apply-filter").click()
     WebDriverWait(browser, 20).until(lambda d: f"outcome={outcome}" in d.current_url)
-    assert XSS in row_texts(browser)
+    assert row_texts(browser, conversation) == [XSS]
     assert {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#turns td.outcome")} == {outcome}
     no_markup_ran(browser)
     browser.save_screenshot(str(artifacts_dir / "staff-filtered.png"))
@@ -88,6 +97,22 @@ def test_sign_in_filter_open_and_try(
     assert turns[0].find_elements(By.CSS_SELECTOR, ".passage")  # the section's passages with their scores
     no_markup_ran(browser)
     browser.save_screenshot(str(artifacts_dir / "staff-conversation.png"))
+
+    # Correct the strange turn ("should have declined"), approve its scrubbed text, export it.
+    strange = turns[1]
+    strange.find_element(By.CSS_SELECTOR, "details.review summary").click()
+    Select(strange.find_element(By.NAME, "verdict")).select_by_value("declined")
+    assert strange.find_element(By.NAME, "text").get_attribute("value") == XSS  # nothing personal in it
+    strange.find_element(By.NAME, "approved").click()
+    strange.find_element(By.CSS_SELECTOR, ".review-form button").click()
+    WebDriverWait(browser, 20).until(lambda d: strange.find_element(By.CSS_SELECTOR, ".review-status").text)
+    assert strange.find_element(By.CSS_SELECTOR, ".review-status").text == "Saved."
+    browser.save_screenshot(str(artifacts_dir / "staff-correction.png"))
+    nlu, folder = tmp_path / "reviewed.yml", tmp_path / "reviewed"
+    assert reviews.export(db.connect(db.staff_db_url(bot_settings)), nlu, folder) >= 1
+    assert yaml.safe_load(nlu.read_text())["nlu"][0] == {"intent": "out_of_scope", "examples": f"- {XSS}\n"}
+    declines = [json.loads(line) for line in (folder / "declines.jsonl").read_text().splitlines()]
+    assert XSS in [d["text"] for d in declines]
 
     # Try a question: the reply, the intent, the section and its passages with scores.
     browser.get(base + "try")
