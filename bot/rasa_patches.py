@@ -42,7 +42,7 @@ import asyncio
 import logging
 import types
 from importlib import metadata
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.socketio import SocketIOOutput
@@ -190,6 +190,30 @@ def install(timeout: float | None = None) -> List[str]:
     _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
     return list(_installed)
+
+
+def install_shell_reasons(token: str) -> None:
+    """``rasa shell`` prints a line of reasons under each bot reply (:mod:`bot.shell_reasons`)."""
+    from rasa.core.channels import console
+
+    from bot.shell_reasons import fetch_tracker, reasons_line, with_reasons
+
+    receive = console._send_message_receive_stream
+
+    async def receive_with_reasons(
+        server_url: str, auth_token: str, sender_id: str, message: str, request_timeout: int | None = None
+    ) -> AsyncIterator[Dict[str, Any]]:
+        responses = [r async for r in receive(server_url, auth_token, sender_id, message, request_timeout)]
+        try:
+            tracker = await asyncio.to_thread(fetch_tracker, server_url, token, sender_id)
+            responses = with_reasons(responses, reasons_line(tracker))
+        except (OSError, ValueError):
+            pass  # no line rather than no reply
+        for response in responses:
+            yield response
+
+    console._send_message_receive_stream = receive_with_reasons  # type: ignore[assignment]
+    _installed.append("shell_reasons")
 
 
 def installed() -> List[str]:
