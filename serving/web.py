@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.settings import Settings, is_loopback, settings
 from serving.staff import app as staff_app
+from serving.staff import dashboard as staff_dashboard
 from serving.staff import pages as staff_pages
 from serving.staff import reviews as staff_reviews
 
@@ -86,6 +87,7 @@ def create_app(config: Settings, console: staff_app.Console | None = None) -> St
         *staff_app.routes(),
         *staff_pages.routes(),
         *staff_reviews.routes(),
+        *staff_dashboard.routes(),
         Route("/staff", staff_app.redirect_to_console),
         Mount("/staff/static", StaticFiles(directory=STAFF_STATIC), name="staff-static"),
         # html=True serves index.html for "/"; StaticFiles lists no directories.

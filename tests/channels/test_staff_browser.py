@@ -125,6 +125,13 @@ def test_sign_in_filter_open_correct_export_and_try(
     assert browser.find_elements(By.CSS_SELECTOR, "#try-passages li.passage.sent")
     browser.save_screenshot(str(artifacts_dir / "staff-try.png"))
 
+    # The dashboard: figures for the period, and the patient's markup (if grouped) as text.
+    browser.get(base + "dashboard?days=1")
+    WebDriverWait(browser, 90).until(lambda d: d.find_elements(By.ID, "rates"))
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart rect")
+    no_markup_ran(browser)
+    browser.save_screenshot(str(artifacts_dir / "staff-dashboard.png"))
+
     # Trying wrote nothing into the patient's conversation.
     assert [e["text"] for e in patient.tracker()["events"] if e["event"] == "user"] == [
         "how long does a colonoscopy take?",

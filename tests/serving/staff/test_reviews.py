@@ -12,6 +12,14 @@ from tests.serving.staff.conftest import Console
 
 
 def test_a_correction_needs_the_csrf_token_and_approved_scrubbed_text(console: Console, tmp_path: Path) -> None:
+    _check_corrections(console, tmp_path)
+
+
+def test_corrections_on_postgresql(pg_console: Console, tmp_path: Path) -> None:
+    _check_corrections(pg_console, tmp_path)
+
+
+def _check_corrections(console: Console, tmp_path: Path) -> None:
     t = console.tracker
     t.turn("p-1", "is the lung scan ok if Maria calls 555-201-3344?", "out_of_scope", 0.7, ["utter_out_of_scope"])
     t.turn("p-2", "my chest hurts and i cant breathe", "ask_risks", 0.5, ["utter_answer"], "risks_and_complications")
