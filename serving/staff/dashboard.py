@@ -120,7 +120,7 @@ async def dashboard(request: Request) -> Response:
         {
             "staff": allowed,
             "csrf_token": request.session.get("csrf", ""),
-            "title": f"Dashboard: the last {days} days",
+            "title": "Dashboard: the last day" if days == 1 else f"Dashboard: the last {days} days",
             "days": days,
             "f": figures,
             "groups": groups,
