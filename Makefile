@@ -53,6 +53,7 @@ help:
 	@echo "make shell   staff shell (rasa shell) against the action server"
 	@echo "make chat    line-by-line chat with the bot, choices numbered (type a number or free text)"
 	@echo "make ask Q='does it hurt' P=78580   what the bot would answer, with scores (needs make run)"
+	@echo "make staff-user NAME=jsmith   create or reset a staff console account (REMOVE=1 deletes it)"
 	@echo "make eval    answer-quality report in reports/    make bench   performance report in reports/"
 	@echo "make purge   delete conversations older than RETENTION_DAYS now (counts only)"
 
@@ -143,6 +144,16 @@ chat: setup
 ask: $(ACT_VENV)/.installed $(INDEX_STAMP)
 	@$(ACT_PY) -m tools.ask "$(Q)" $(if $(P),--procedure $(P))
 
+# Staff console accounts (serving/staff/accounts.py): prompts for the password; REMOVE=1 deletes the account.
+.PHONY: staff-user
+staff-user: $(ACT_VENV)/.installed
+	@$(ACT_PY) -m serving.staff.accounts "$(NAME)" $(if $(REMOVE),--remove)
+
+# The staff console's approved corrections -> data/nlu/reviewed.yml and tests/heldout/reviewed/ (make eval).
+.PHONY: review-export
+review-export: $(ACT_VENV)/.installed
+	@$(ACT_PY) -m serving.staff.reviews
+
 # --- quality ----------------------------------------------------------------
 
 # Lint, format, and the import contracts of pyproject.toml's [tool.importlinter].
@@ -183,6 +194,7 @@ eval: setup
 
 bench: setup
 	$(ACT_PY) -m tools.bench --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+	$(ACT_PY) -m tools.staff_bench
 
 # Delete the conversations older than RETENTION_DAYS now (the Rasa server also does it hourly); counts only.
 purge: $(RASA_VENV)/.installed

@@ -49,6 +49,10 @@ def _last_text_with_intent(tracker: Tracker, intent: str) -> str:
     return ""
 
 
+#: The responses that carry a knowledge-base answer.
+ANSWER_RESPONSES = ("utter_answer", "utter_answer_with_more")
+
+
 def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Utter a turn's responses and return the slot events that change something.
 
@@ -56,9 +60,13 @@ def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     slots only when their value changes, so that a conversation's tracker, and
     with it every later request to this server, does not grow by six events a turn.
     """
+    # The scores of the passages sent ride along in the bot event's metadata (the tracker keeps them for
+    # the staff console and make shell; no channel shows them to a patient).
+    scores = " ".join(f"{hit.score:.3f}" for hit in turn.passages)
     for utterance in turn.utterances:
         buttons = [{"title": b.title, "payload": b.payload} for b in utterance.buttons]
-        dispatcher.utter_message(response=utterance.response, buttons=buttons or None, **utterance.values)
+        extra = {"passage_scores": scores} if scores and utterance.response in ANSWER_RESPONSES else {}
+        dispatcher.utter_message(response=utterance.response, buttons=buttons or None, **utterance.values, **extra)
     values: dict[str, Any] = {
         "procedure": turn.procedure,
         "pending_question": turn.pending_question,

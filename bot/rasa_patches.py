@@ -35,6 +35,10 @@ The patches, and the measurement or bug behind each:
     in its own ``server_listeners`` parameter, which ``rasa run`` never sets:
     the Rasa server deletes expired conversations every
     ``PURGE_INTERVAL_SECONDS`` (issue 14), as a task of its event loop.
+``socketio_answer_flag``
+    The Socket.IO output marks the messages of a knowledge-base answer with
+    ``"answer": true``, so that the widget asks "Was this helpful?" under them
+    (Rasa sends only text and buttons, not the response's name).
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ import functools
 import logging
 import types
 from importlib import metadata
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.socketio import SocketIOOutput
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -159,6 +164,35 @@ def with_purge_listeners(serve: Callable[..., None]) -> Callable[..., None]:
     return serve_with_purge
 
 
+#: The responses that carry a knowledge-base answer: the widget shows "Was this helpful?" under them.
+ANSWER_RESPONSES = ("utter_answer", "utter_answer_with_more", "utter_answers")
+_ORIGINAL_SOCKETIO_SEND_RESPONSE = SocketIOOutput.send_response
+
+
+async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str, message: Dict[str, Any]) -> None:
+    """Rasa's ``send_response``, with ``"answer": true`` on the messages of a knowledge-base answer.
+
+    Rasa's Socket.IO output sends only the text and the buttons; the response's
+    name (``utter_action``) is dropped, so the widget could not tell an answer
+    from small talk. Only the Socket.IO channel is changed: SMS gets no prompt.
+    """
+    if message.get("utter_action") not in ANSWER_RESPONSES:
+        await _ORIGINAL_SOCKETIO_SEND_RESPONSE(self, recipient_id, message)
+        return
+    plain = self._send_message
+
+    async def flagged(socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and response.get("text"):
+            response = {**response, "answer": True}
+        await plain(socket_id, response)
+
+    self._send_message = flagged  # type: ignore[method-assign]  # this output object serves one message
+    try:
+        await _ORIGINAL_SOCKETIO_SEND_RESPONSE(self, recipient_id, message)
+    finally:
+        self._send_message = plain  # type: ignore[method-assign]
+
+
 def install(timeout: float | None = None, purge: bool = True) -> List[str]:
     """Apply every patch, once; return the names of those applied by this call (none the second time).
 
@@ -180,8 +214,34 @@ def install(timeout: float | None = None, purge: bool = True) -> List[str]:
 
         rasa.core.run.serve_application = with_purge_listeners(rasa.core.run.serve_application)
         _installed.append("purge_in_the_background")
+    SocketIOOutput.send_response = send_response_flagging_answers  # type: ignore[method-assign]
+    _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)
     return list(_installed)
+
+
+def install_shell_reasons(token: str) -> None:
+    """``rasa shell`` prints a line of reasons under each bot reply (:mod:`bot.shell_reasons`)."""
+    from rasa.core.channels import console
+
+    from bot.shell_reasons import fetch_tracker, reasons_line, with_reasons
+
+    receive = console._send_message_receive_stream
+
+    async def receive_with_reasons(
+        server_url: str, auth_token: str, sender_id: str, message: str, request_timeout: int | None = None
+    ) -> AsyncIterator[Dict[str, Any]]:
+        responses = [r async for r in receive(server_url, auth_token, sender_id, message, request_timeout)]
+        try:
+            tracker = await asyncio.to_thread(fetch_tracker, server_url, token, sender_id)
+            responses = with_reasons(responses, reasons_line(tracker))
+        except (OSError, ValueError):
+            pass  # no line rather than no reply
+        for response in responses:
+            yield response
+
+    console._send_message_receive_stream = receive_with_reasons  # type: ignore[assignment]
+    _installed.append("shell_reasons")
 
 
 def installed() -> List[str]:

@@ -46,6 +46,14 @@ def main(argv: List[str] | None = None) -> int:
         print(f"cannot start the Rasa server: {error}", file=sys.stderr)
         return 2
     rasa_patches.install(purge=args[0] == "run")  # a staff shell does not purge
+    if args[0] == "shell":
+        from common.settings import settings
+
+        # The reasons line under each reply reads the tracker over the shell server's HTTP API.
+        token = settings().bot_api_token
+        if "--auth-token" not in args:
+            args += ["--enable-api", "--auth-token", token]
+        rasa_patches.install_shell_reasons(token)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

@@ -171,6 +171,12 @@ class Settings:
     purge_interval_seconds: float = from_env("PURGE_INTERVAL_SECONDS", NUMBER, 3600.0)
     #: Conversations deleted per transaction by a purge (each one whole, under its lock).
     purge_batch_size: int = from_env("PURGE_BATCH_SIZE", INTEGER, 50)
+    #: SQLite file of the staff console's accounts and audit log (when ``tracker_db_url`` is empty).
+    staff_db: Path = from_env("STAFF_DB", PATH, ROOT / "var" / "staff.sqlite")  # noqa: RUF009 (a field(); Path is immutable)
+    #: Signs the staff console's session cookies (refused beyond loopback when left at the default).
+    staff_secret_key: str = from_env("STAFF_SECRET_KEY", TEXT, "dev-staff-secret-change-me")
+    staff_session_minutes: int = from_env("STAFF_SESSION_MINUTES", INTEGER, 480)
+    staff_lockout_seconds: float = from_env("STAFF_LOCKOUT_SECONDS", NUMBER, 300.0)
 
     def to_env(self) -> dict[str, str]:
         """Every variable of the table, as text that :func:`load_settings` reads back to these settings."""

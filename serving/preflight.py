@@ -75,6 +75,7 @@ def check_secrets(config: Settings) -> list[str]:
         for name, value, default in (
             ("BOT_API_TOKEN", config.bot_api_token, defaults.bot_api_token),
             ("LOG_HASH_KEY", config.log_hash_key, defaults.log_hash_key),
+            ("STAFF_SECRET_KEY", config.staff_secret_key, defaults.staff_secret_key),
         )
         if value == default
     ]

@@ -187,11 +187,25 @@ def own_sets() -> dict[str, list[Item]]:
         )
         for row in _jsonl(HELDOUT / "questions.jsonl")
     ]
+    # The staff console's exported corrections (make review-export) join the sets they belong to.
+    reviewed = HELDOUT / "reviewed"
+
+    def extra(name: str) -> list[dict[str, Any]]:
+        return _jsonl(reviewed / name) if (reviewed / name).is_file() else []
+
+    questions += [
+        Item("heldout", r["id"], r["text"], (), r["procedure"], tuple(r["sections"]), ("reviewed",))
+        for r in extra("questions.jsonl")
+    ]
     return {
         "heldout": questions,
-        "emergencies": [Item("emergencies", r["id"], r["text"]) for r in _jsonl(HELDOUT / "emergencies.jsonl")],
+        "emergencies": [
+            Item("emergencies", r["id"], r["text"])
+            for r in _jsonl(HELDOUT / "emergencies.jsonl") + extra("emergencies.jsonl")
+        ],
         "declines": [
-            Item("declines", r["id"], r["text"], tags=(r["kind"],)) for r in _jsonl(HELDOUT / "declines.jsonl")
+            Item("declines", r["id"], r["text"], tags=(r["kind"],))
+            for r in _jsonl(HELDOUT / "declines.jsonl") + extra("declines.jsonl")
         ],
         "ordinary": [Item("ordinary", r["id"], r["text"]) for r in _jsonl(HELDOUT / "ordinary.jsonl")],
     }

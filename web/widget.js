@@ -38,6 +38,7 @@
     ".cfb-choice{min-height:44px;padding:.4rem .8rem;border:2px solid #1a5fb4;border-radius:20px;background:#fff;",
     "color:#1a5fb4;font:inherit;cursor:pointer}",
     ".cfb-choice:hover,.cfb-choice:focus{background:#1a5fb4;color:#fff;outline:3px solid #99c1f1}",
+    ".cfb-feedback{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;align-self:flex-start;font-size:.9rem}",
     ".cfb-status{margin:0;padding:0 1rem;min-height:1.2em;font-size:.85rem;color:#3d434b}",
     ".cfb-form{display:flex;flex-wrap:wrap;gap:.5rem;padding:.75rem 1rem;border-top:1px solid #d4d7dc}",
     ".cfb-form label{flex:1 0 100%;font-size:.9rem;font-weight:600}",
@@ -237,7 +238,33 @@
         remember(entry);
       }
       if (choices.length) renderChoices(choices);
+      if (text && message.answer) renderFeedback();
       scrollDown();
+    }
+
+    // "Was this helpful?" under the latest knowledge-base answer (the server marks them; SMS never asks).
+    function clearFeedback() {
+      var groups = log.querySelectorAll(".cfb-feedback");
+      for (var i = 0; i < groups.length; i++) groups[i].remove();
+    }
+
+    function renderFeedback() {
+      clearFeedback();
+      var group = el("div", "cfb-feedback");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Was this answer helpful?");
+      group.appendChild(el("span", null, "Was this helpful?"));
+      [["Yes", true, "Yes, it helped"], ["No", false, "No, it did not help"]].forEach(function (option) {
+        var button = el("button", "cfb-choice cfb-helpful-" + (option[1] ? "yes" : "no"), option[0]);
+        button.type = "button";
+        button.setAttribute("aria-label", option[2]);
+        button.addEventListener("click", function () {
+          clearFeedback();
+          userSays(option[2], "/feedback" + JSON.stringify({ helpful: option[1] }));
+        });
+        group.appendChild(button);
+      });
+      log.appendChild(group);
     }
 
     // History first, so that a reload shows the conversation at once.
@@ -261,6 +288,7 @@
         return;
       }
       clearChoices();
+      clearFeedback();
       var entry = { from: "user", text: shown };
       renderMessage(entry);
       remember(entry);

@@ -82,3 +82,22 @@ async def test_clarify_offers_close_interpretations() -> None:
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert titles == ["Afterwards", "How long it takes", "Something else"]
     assert slots(events)["answer_section"] is None
+
+
+def test_an_answer_carries_its_passage_scores() -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.actions import send
+    from actions.answering import Turn, Utterance
+
+    class _Tracker:
+        def get_slot(self, name: str) -> None:
+            return None
+
+    class _Hit:
+        score = 0.6123
+
+    dispatcher = CollectingDispatcher()
+    turn = Turn((Utterance("utter_answer", {"answer": "x"}),), "45378", "duration", passages=(_Hit(),))  # type: ignore[arg-type]
+    send(turn, dispatcher, _Tracker())  # type: ignore[arg-type]
+    assert dispatcher.messages[0]["passage_scores"] == "0.612"

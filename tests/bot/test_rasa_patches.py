@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -19,6 +21,7 @@ PATCHES = [
     "response_check_per_event",
     "event_type_table",
     "purge_in_the_background",
+    "socketio_answer_flag",
 ]
 
 
@@ -86,3 +89,30 @@ def test_the_entry_point_refuses_another_version(
 def test_the_entry_point_serves_only_run_and_shell(capsys: pytest.CaptureFixture[str]) -> None:
     assert server.main(["train"]) == 2
     assert "usage: python -m bot.server" in capsys.readouterr().err
+
+
+class _FakeSio:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def emit(self, event: str, data: Any, room: str | None = None) -> None:
+        self.sent.append(data)
+
+
+def test_socketio_flags_knowledge_base_answers_only() -> None:
+    from rasa.core.channels.socketio import SocketIOOutput
+
+    sio = _FakeSio()
+    output = SocketIOOutput(sio, "bot_uttered")  # type: ignore[arg-type]
+    flag = rasa_patches.send_response_flagging_answers
+    buttons = [{"title": "Yes", "payload": "/ask_more"}]
+
+    async def send() -> None:
+        await flag(output, "me", {"text": "Duration (MRI):\nAbout 30 minutes.", "utter_action": "utter_answer"})
+        await flag(output, "me", {"text": "Hi!", "utter_action": "utter_greet"})
+        await flag(output, "me", {"text": "More?", "buttons": buttons, "utter_action": "utter_answer_with_more"})
+
+    asyncio.run(send())
+    assert sio.sent[0] == {"text": "Duration (MRI):\nAbout 30 minutes.", "answer": True}
+    assert sio.sent[1] == {"text": "Hi!"}
+    assert sio.sent[2]["answer"] is True and sio.sent[2]["quick_replies"][0]["payload"] == "/ask_more"

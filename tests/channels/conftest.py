@@ -71,6 +71,7 @@ def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFacto
         twilio_keyword_replies=True,
         sms_db=tmp_path_factory.mktemp("sms") / "sms.sqlite",
         log_hash_key="test-log-hash-key",
+        staff_db=tmp_path_factory.mktemp("staff") / "staff.sqlite",
     )
 
 

@@ -103,6 +103,9 @@ def test_make_shell_runs_rasa_shell_with_numbered_choices(servers: object, bot_s
             ["tmux", "send-keys", "-t", session, "how long does a lung perfusion scan take?", "Enter"], check=True
         )
         _wait_for(session, "30 to 60 minutes", 60)
+        # Under the reply, one line of reasons: intent and confidence, procedure, section, passage scores.
+        pane = _wait_for(session, "| procedure 78580 | section duration | scores ", 30)
+        assert "[ask_duration 0." in pane
         subprocess.run(["tmux", "send-keys", "-t", session, "do i need to fast before", "Enter"], check=True)
         pane = _wait_for(session, "Type out your own message", 60)
         assert "1: Tell me more (/ask_more)" in pane  # choices are numbered

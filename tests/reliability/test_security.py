@@ -85,8 +85,9 @@ def test_development_secrets_are_refused_beyond_loopback() -> None:
     local = Settings()
     assert check_secrets(local) == []
     public = replace(local, bind_host="0.0.0.0")
-    assert [p.split()[0] for p in check_secrets(public)] == ["BOT_API_TOKEN", "LOG_HASH_KEY"]
-    assert check_secrets(replace(public, bot_api_token="x" * 40, log_hash_key="y" * 40)) == []
+    assert [p.split()[0] for p in check_secrets(public)] == ["BOT_API_TOKEN", "LOG_HASH_KEY", "STAFF_SECRET_KEY"]
+    safe = replace(public, bot_api_token="x" * 40, log_hash_key="y" * 40, staff_secret_key="z" * 40)
+    assert check_secrets(safe) == []
 
 
 def test_env_file_is_ignored_by_git() -> None:

@@ -1,0 +1,88 @@
+"""Try a question: what the bot would answer, with its reasons, written into no conversation.
+
+NLU comes from the running Rasa server's ``/model/parse`` (``BOT_API_TOKEN``);
+the answer from the action server's own :class:`actions.answering.Answerer`
+over the knowledge base, built in this process on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from common.paths import ROOT
+from common.settings import Settings
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@lru_cache(maxsize=1)
+def _responses(domain: Path = ROOT / "domain.yml") -> dict[str, str]:
+    import yaml
+
+    loaded = yaml.safe_load(domain.read_text(encoding="utf-8"))
+    return {name: (variants[0] or {}).get("text", "") for name, variants in (loaded.get("responses") or {}).items()}
+
+
+def render(response: str, values: dict[str, str], config: Settings) -> str:
+    """A response's text as the patient would read it."""
+    filled = {**config.response_values(), **values}
+    return _FIELD.sub(lambda m: str(filled.get(m.group(1), m.group(0))), _responses().get(response, response))
+
+
+def parse(text: str, config: Settings) -> dict[str, Any]:
+    """What the Rasa server's NLU makes of a text (no conversation is touched)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{config.rasa_port}/model/parse?token={config.bot_api_token}",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        result: dict[str, Any] = json.load(response)
+    return result
+
+
+def try_question(text: str, procedure: str | None, config: Settings) -> dict[str, Any]:
+    """The reply and its reasons, as ``POST /staff/api/try`` gives them (CONTRACT.md)."""
+    from actions.answering import Context, Request
+    from actions.runtime import answerer, service
+
+    nlu = parse(text, config)
+    intent = nlu.get("intent") or {}
+    request = Request.from_parse({**nlu, "text": text})
+    turn = answerer().respond(request, Context(procedure=procedure or None))
+    passages: list[dict[str, Any]] = []
+    if turn.procedure and turn.answer_section:
+        ranked = service().view().rank(text, turn.procedure, turn.answer_section)
+        # A short section is sent whole, unranked: then every passage was sent.
+        chosen = {h.passage.text for h in turn.passages} or {h.passage.text for h in ranked}
+        passages = [
+            {"text": h.passage.text, "score": round(h.score, 4), "sent": h.passage.text in chosen} for h in ranked
+        ]
+    return {
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "ranking": [
+            {"name": r.get("name"), "confidence": r.get("confidence")} for r in (nlu.get("intent_ranking") or [])[:5]
+        ],
+        "procedure": turn.procedure,
+        "section": turn.answer_section,
+        "sections": [turn.answer_section] if turn.answer_section else [],
+        "reply": "\n".join(render(u.response, u.values, config) for u in turn.utterances),
+        "passages": passages,
+    }
+
+
+def ranked_passages(text: str, procedure: str, section: str, top: int = 5) -> list[tuple[str, float]]:
+    """The section's passages as the knowledge base ranks them for ``text`` now, best first."""
+    from actions.runtime import service
+
+    try:
+        ranked = service().view().rank(text, procedure, section)
+    except (KeyError, ValueError, OSError):
+        return []
+    return [(hit.passage.text, round(hit.score, 3)) for hit in ranked[:top]]
