@@ -22,8 +22,8 @@ from knowledge.intents import INTENT_SECTIONS
 SHORT_MESSAGE_WORDS = 25
 #: Above this confidence the classifier's section stands even when the knowledge base prefers another
 #: (chosen on the team's dev questions and the real patients' dev split: the classifier is right about as
-#: often as the knowledge base above 0.7, and a "did you mean" below it avoids most wrong answers).
-CLASSIFIER_SURE = 0.7
+#: often as the knowledge base above 0.35; below it, a "did you mean" avoids some wrong answers).
+CLASSIFIER_SURE = 0.35
 #: Without a question intent, the knowledge base's best section must lead the second by this much.
 MARGIN = 0.08
 #: An extra question of the message is answered when its best section leads by this much.
@@ -53,15 +53,33 @@ def choose(intent: str, confidence: float, text: str, reading: Reading, scores_o
     classified = INTENT_SECTIONS.get(intent)
     if classified and is_short(text, reading):
         return SectionChoice((classified,))
-    first = main_section(classified, confidence, scores_of(reading.questions[0]))
-    if first.offer or not first.sections:
-        return first
-    chosen = list(first.sections)
-    for question in reading.questions[1:]:
-        extra = extra_section(scores_of(question))
-        if extra and extra not in chosen:
-            chosen.append(extra)
-    return SectionChoice(tuple(chosen))
+    if reading.several:
+        return several(classified, [scores_of(question) for question in reading.questions])
+    return main_section(classified, confidence, scores_of(reading.questions[0]))
+
+
+def several(classified: str | None, scores: Sequence[Sequence[SectionScore]]) -> SectionChoice:
+    """The sections of several questions, in the order asked.
+
+    Each question whose best section stands out is answered from it. The
+    classifier heard the message as a whole, so its section belongs to the
+    question it fits best; it is answered there when no question claimed it.
+    """
+    picks: list[str | None] = [extra_section(question) for question in scores]
+    if classified and classified not in picks:
+        fits = [next((s.score for s in question if s.section == classified), -1.0) for question in scores]
+        best = max(range(len(scores)), key=lambda i: fits[i])
+        if fits[best] >= 0 and picks[best] is None:
+            picks[best] = classified
+        elif fits[best] >= 0:
+            picks.insert(best, classified)
+    chosen: list[str] = []
+    for pick in picks:
+        if pick and pick not in chosen:
+            chosen.append(pick)
+    if not chosen:
+        return main_section(classified, 0.0, scores[0])
+    return SectionChoice(tuple(chosen[: len(scores)]))
 
 
 def main_section(classified: str | None, confidence: float, scores: Sequence[SectionScore]) -> SectionChoice:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from actions.questions import CLASSIFIER_SURE, SectionChoice, choose, extra_section, main_section
+from actions.questions import CLASSIFIER_SURE, SectionChoice, choose, extra_section, main_section, several
 from actions.reading import read
 from actions.sections import SectionGuesser, SectionScore, read_examples
 from tests.support.fakes import HashingEmbedder
@@ -69,3 +69,19 @@ def test_a_short_question_is_the_classifiers_alone() -> None:
         raise AssertionError("a short question needs no scores")
 
     assert choose("ask_duration", 0.3, "how long is it", read("how long is it"), never).sections == ("duration",)
+
+
+def test_several_questions_each_get_their_section_in_order() -> None:
+    first = scored(("duration", 0.8), ("recovery", 0.5))
+    second = scored(("recovery", 0.8), ("duration", 0.4))
+    assert several(None, [first, second]) == SectionChoice(("duration", "recovery"))
+
+
+def test_the_classifiers_section_goes_to_the_question_it_fits() -> None:
+    unclear = scored(("duration", 0.5), ("setting", 0.49))
+    driving = scored(("recovery", 0.8), ("duration", 0.4))
+    # The classifier heard "recovery" for the whole message: it fits the second question, already claimed;
+    # the first question stays unclear, so only recovery is answered.
+    assert several("recovery", [unclear, driving]) == SectionChoice(("recovery",))
+    # It heard "duration": the first question, unclear on its own, gets it.
+    assert several("duration", [unclear, driving]) == SectionChoice(("duration", "recovery"))
