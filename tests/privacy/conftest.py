@@ -61,10 +61,13 @@ class Database:
 
     def texts(self, sender: str) -> list[str]:
         """The texts of every message stored for ``sender`` (patient's and bot's)."""
-        rows = self.rows(
-            f"SELECT data FROM events WHERE sender_id = '{sender}' AND type_name IN ('user', 'bot') ORDER BY id"
-        )
-        return [str(json.loads(row[0]).get("text") or "") for row in rows]
+        sql = f"SELECT data FROM events WHERE sender_id = '{sender}' AND type_name IN ('user', 'bot') ORDER BY id"
+        if self.postgres is not None:
+            # One column: each output line is one whole JSON value (it may hold "|", psql's separator).
+            lines = [line for line in self.postgres.query(sql).splitlines() if line]
+        else:
+            lines = [row[0] for row in self.rows(sql)]
+        return [str(json.loads(line).get("text") or "") for line in lines]
 
     def count(self, sender: str) -> int:
         return int(self.rows(f"SELECT COUNT(*) FROM events WHERE sender_id = '{sender}'")[0][0])

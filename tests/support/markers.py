@@ -22,6 +22,8 @@ MARKS_OF_FIXTURE: dict[str, tuple[str, ...]] = {
     # tests/support/databases.py
     "postgres": ("servers", "databases"),
     "redis_url": ("servers", "databases"),
+    # Another Rasa server on the same PostgreSQL and Redis (tests/privacy/test_several_servers.py).
+    "second_server": ("servers", "databases"),
     # Headless chromium (tests/channels/test_widget_browser.py).
     "browser": ("servers", "browser"),
 }
