@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -156,11 +158,18 @@ def main(argv: list[str] | None = None) -> int:
         # Its own ports (EVAL_RASA_PORT, EVAL_ACTION_PORT), so that a bot of make run does not get in the way.
         rasa_port = int(os.environ.get("EVAL_RASA_PORT", "5205"))
         action_port = int(os.environ.get("EVAL_ACTION_PORT", "5255"))
+        # Conversations of its own, in a folder that goes with the run: evaluation questions
+        # never land in the clinic's conversations (nor in the staff console).
+        scratch = Path(tempfile.mkdtemp(prefix="clinic-eval-"))
         config = replace(
             config,
             rasa_port=rasa_port,
             action_port=action_port,
             action_server_url=f"http://127.0.0.1:{action_port}/webhook",
+            tracker_db=scratch / "tracker.db",
+            tracker_db_url="",
+            sms_db=scratch / "sms.sqlite",
+            staff_db=scratch / "staff.sqlite",
         )
         servers = BotServers(args.rasa_venv, args.actions_venv, config, log_dir=ROOT / "build" / "eval-logs", web=False)
         print("starting the bot...", flush=True)
@@ -182,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if servers is not None:
             servers.stop()
+            shutil.rmtree(servers.config.tracker_db.parent, ignore_errors=True)
     summary = summarise({name: outcomes for name, outcomes in results.items() if name not in public})
     summary["public_sets"] = {name: summarise_set(results[name]) for name in public}
     summary["public_misses"] = {name: public_misses(results[name]) for name in public}

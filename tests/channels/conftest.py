@@ -70,6 +70,8 @@ def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFacto
         twilio_webhook_url="",
         twilio_keyword_replies=True,
         sms_db=tmp_path_factory.mktemp("sms") / "sms.sqlite",
+        tracker_db=tmp_path_factory.mktemp("tracker") / "tracker.db",
+        tracker_db_url="",
         log_hash_key="test-log-hash-key",
         staff_db=tmp_path_factory.mktemp("staff") / "staff.sqlite",
     )

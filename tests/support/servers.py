@@ -65,6 +65,11 @@ def bot_settings(knowledge_copy: Path) -> Settings:
         bot_api_token="test-token",
         # Take every hint: other work on the machine must not change which path a test sees.
         hint_spare_cores=0.0,
+        # The test's own conversations, never the checkout's var/ (evaluation questions stay out of it).
+        tracker_db=knowledge_copy / "tracker.db",
+        tracker_db_url="",
+        sms_db=knowledge_copy / "sms.sqlite",
+        staff_db=knowledge_copy / "staff.sqlite",
     )
 
 
