@@ -26,6 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from common.sentences import split_sentences as fallback_sentences
+
 #: At most this many questions of one message are answered (CONTRACT: up to three).
 MAX_QUESTIONS = 3
 
@@ -162,7 +164,6 @@ _QUESTION_START = re.compile(
     r"is there|are there|do i|should i|can i|will i)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+")
 _CLAUSE_BREAK = re.compile(
     r"[,;:]\s*|\s+-+\s+|\s+(?:so|but|and now|now)\s+"
     r"(?=(?:what|how|when|where|why|who|which|is|are|can|could|do|does|will|would|should)\b)",
@@ -191,8 +192,8 @@ class Reading:
 
 
 def split_sentences(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, ...]:
-    """The message's sentences: the given character spans (spaCy's), else split at end marks and new lines."""
-    parts = [text[start:end] for start, end in spans] if spans else _SENTENCE_END.split(text)
+    """The message's sentences: the given character spans (spaCy's), else the shared splitter's."""
+    parts = [text[start:end] for start, end in spans] if spans else fallback_sentences(text)
     return tuple(part.strip() for part in parts if part and part.strip(" \t\n.!?,;:-"))
 
 

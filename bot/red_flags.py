@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from bot.red_flags_es import spanish_red_flag
-from bot.sentences import split_sentences
 from bot.stroke_signs import stroke_list
+from common.sentences import split_sentences
 
 _CONTRACTIONS = (
     (r"\bcant\b", "can't"),

@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.language import LANGUAGE_KEY
 from bot.red_flags import classifier_may_be_right, red_flag
-from bot.sentences import split_sentences
+from common.sentences import split_sentences
 
 RED_FLAG_KEY = "red_flag"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from bot.red_flags import red_flag
-from bot.sentences import split_sentences
 from bot.stroke_signs import signs_in
+from common.sentences import split_sentences
 
 BURIED = [
     # A paragraph of history, the emergency, then a question about a test.

@@ -2,10 +2,12 @@
 
 The Rasa pipeline gives the red-flag check spaCy's sentences (the sentencizer
 in :mod:`bot.spacy_pipeline`); this splitter is the fallback, for a message
-checked on its own (tests, the evaluation, a doc without sentence marks). It
+checked on its own (tests, the evaluation, a doc without sentence marks), and
+for the action server's reader (:mod:`actions.reading`) when NLU sent no
+sentence spans. It
 splits after ``.``, ``!`` and ``?`` runs, at line breaks, and before numbered
 list items ("1. ... 2. ..."), and keeps decimals ("38.5") and abbreviations
-("Dr.") whole. Standard library only.
+("Dr.") whole. Standard library only: both runtimes use it.
 """
 
 from __future__ import annotations
