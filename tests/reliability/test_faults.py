@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from serving.processes import BotServers, server_env
 from tests.reliability.conftest import ROOT
 from tests.support.fakes import DelayProxy
 from tests.support.rest import Conversation
-from tests.support.servers import venv
+from tests.support.servers import serving_command
 
 UNAVAILABLE = "I can't look that up right now — please call the clinic at {phone}."
 QUESTION = "how long does a colonoscopy take?"
@@ -74,17 +73,7 @@ def test_action_server_down_then_back(servers: BotServers, bot_settings: Setting
 def serve(config: Settings, model: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**server_env(config), **env}
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "serving",
-            "--rasa-venv",
-            str(venv("RASA_VENV")),
-            "--actions-venv",
-            str(venv("ACT_VENV")),
-            "--model",
-            str(model),
-        ],
+        serving_command(model),
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -14,7 +13,7 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import ROOT, answers, server_env
-from tests.support.servers import venv
+from tests.support.servers import serving_command
 
 pytestmark = pytest.mark.servers
 
@@ -39,17 +38,7 @@ class Serving:
     def __init__(self, config: Settings) -> None:
         self.config = config
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "serving",
-                "--rasa-venv",
-                str(venv("RASA_VENV")),
-                "--actions-venv",
-                str(venv("ACT_VENV")),
-                "--model",
-                str(MODEL),
-            ],
+            serving_command(MODEL),
             cwd=ROOT,
             env=server_env(config),
             stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,21 @@ def venv(name: str) -> Path:
     if not value:
         pytest.fail(f"{name} is not set: run the conversation tests with `make test`")
     return Path(value)
+
+
+def serving_command(model: Path) -> list[str]:
+    """What `make run` runs: ``python -m serving`` with the test run's two venvs and a model."""
+    return [
+        sys.executable,
+        "-m",
+        "serving",
+        "--rasa-venv",
+        str(venv("RASA_VENV")),
+        "--actions-venv",
+        str(venv("ACT_VENV")),
+        "--model",
+        str(model),
+    ]
 
 
 def copy_knowledge(folder: Path) -> Path:
