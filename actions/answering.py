@@ -101,10 +101,8 @@ class Answerer:
 
     def _decide(self, request: Request, context: Context) -> Turn:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
-        # A question is about the procedure it names first ("is 93015 related to
-        # the nuclear stress test?", "a chest x-ray before my knee surgery").
-        procedure = named[0] if named else context.procedure
-        reading = read(request.text, request.sentences)
+        reading = read(request.text, request.sentences, [q.text for q in request.questions])
+        procedure = self._focus(request, reading) or context.procedure
         if request.intent in INTENT_SECTIONS or self._asks_about_a_named_page(request, reading, named):
             if reading.personal:
                 return self._personal(reading.personal, procedure)
@@ -126,6 +124,9 @@ class Answerer:
         if request.intent == "ask_personal_advice":
             return self._own_medicine_or_case(request, reading, procedure)
         if request.intent == "inform_procedure":
+            if reading.personal:
+                # "MRI showed a lesion in my head?": NLU heard a name, the patient asks about their own images.
+                return self._personal(reading.personal, named[-1] if named else context.procedure)
             if not named and request.related:
                 return self._offer_related(request.related[0], context.pending_question, context.procedure)
             if not named:
@@ -141,6 +142,36 @@ class Answerer:
             return self._more(context.procedure, context.more_section, context.shown)
         return Turn((Utterance("utter_anything_else"),), procedure)
 
+    def _focus(self, request: Request, reading: Reading) -> str | None:
+        """The page a message is about, of those it names.
+
+        A question is about the page it names first ("is 93015 related to the
+        nuclear stress test?", "a chest x-ray before my knee surgery"). A story
+        names the tests the patient had before the one they ask about ("had a
+        chest x-ray, now they want a CT. Does the dye hurt?"): when the question
+        names none, it is about the page named last before it.
+        """
+        located = len(request.procedure_starts) == len(request.procedures)
+        starts = request.procedure_starts if located else (0,) * len(request.procedures)
+        named = [
+            (start, code)
+            for start, code in zip(starts, request.procedures, strict=True)
+            if self._kb.procedure_name(code)
+        ]
+        if not named:
+            return None
+        if len(named) == 1 or not located or is_short(request.text, reading):
+            return named[0][1]
+        question_at = request.text.find(reading.questions[0])
+        if question_at < 0:
+            return named[0][1]
+        question_end = question_at + len(reading.questions[0])
+        in_question = [code for start, code in named if question_at <= start < question_end]
+        if in_question:
+            return in_question[0]
+        before = [code for start, code in named if start < question_at]
+        return before[-1] if before else named[0][1]
+
     @staticmethod
     def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
         """A long message that names a page and asks something, though NLU heard only the name."""
@@ -153,12 +184,14 @@ class Answerer:
 
     def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """Answer the message's questions (up to three), or offer two sections when unsure."""
+        asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
         choice = choose(
             request.intent,
             request.confidence,
             request.text,
             reading,
             lambda question: self._kb.section_scores(question, procedure),
+            asked if len(asked) == len(reading.questions) else (),
         )
         if choice.offer:
             return self._offer_sections(choice.offer, procedure)

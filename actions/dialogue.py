@@ -15,6 +15,17 @@ from knowledge.index import Hit
 
 #: The parse data's key for the message's sentence spans (bot/components/sentences.py).
 SENTENCES_KEY = "sentences"
+#: The parse data's key for each question classified apart (bot/question_intents.py).
+QUESTIONS_KEY = "questions"
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question of a long or several-question message, as the intent classifier heard it alone."""
+
+    text: str
+    intent: str
+    confidence: float
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,10 @@ class Request:
     confidence: float = 1.0
     #: The message's sentences as character spans (spaCy's sentencizer), when NLU sent them.
     sentences: tuple[tuple[int, int], ...] = ()
+    #: The message's questions, each classified apart, when it asks them in a story or asks several.
+    questions: tuple[AskedQuestion, ...] = ()
+    #: Where in the text each of ``procedures`` is named (character offsets), when NLU said.
+    procedure_starts: tuple[int, ...] = ()
 
     @classmethod
     def from_parse(cls, message: dict[str, Any]) -> Request:
@@ -82,6 +97,12 @@ class Request:
             for span in message.get(SENTENCES_KEY) or ()
             if isinstance(span, (list, tuple)) and len(span) == 2
         )
+        questions = tuple(
+            AskedQuestion(str(q["text"]), str(q.get("intent") or ""), float(q.get("confidence") or 0.0))
+            for q in message.get(QUESTIONS_KEY) or ()
+            if isinstance(q, dict) and q.get("text")
+        )
+        starts = [e.get("start") for e in entities if e.get("entity") == entities_format.PROCEDURE]
         return cls(
             intent=intent.get("name") or "",
             text=message.get("text") or "",
@@ -90,6 +111,8 @@ class Request:
             related=tuple(related),
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
             sentences=spans,
+            questions=questions,
+            procedure_starts=tuple(int(x) for x in starts) if all(isinstance(x, int) for x in starts) else (),
         )
 
 

@@ -48,14 +48,47 @@ def is_short(text: str, reading: Reading) -> bool:
     return len(reading.sentences) <= 1 and not reading.several and len(text.split()) <= SHORT_MESSAGE_WORDS
 
 
-def choose(intent: str, confidence: float, text: str, reading: Reading, scores_of: ScoresOf) -> SectionChoice:
-    """The sections a message asks about (its first question's, then up to two more)."""
+def choose(
+    intent: str,
+    confidence: float,
+    text: str,
+    reading: Reading,
+    scores_of: ScoresOf,
+    asked: Sequence[tuple[str, float]] = (),
+) -> SectionChoice:
+    """The sections a message asks about (its first question's, then up to two more).
+
+    ``asked`` is each question's intent and confidence as the classifier heard it
+    alone (in the order of ``reading.questions``), when NLU classified them apart.
+    """
     classified = INTENT_SECTIONS.get(intent)
     if classified and is_short(text, reading):
         return SectionChoice((classified,))
+    if asked and INTENT_SECTIONS.get(asked[0][0]):
+        return by_question(asked, [scores_of(question) for question in reading.questions])
     if reading.several:
         return several(classified, [scores_of(question) for question in reading.questions])
     return main_section(classified, confidence, scores_of(reading.questions[0]))
+
+
+def by_question(asked: Sequence[tuple[str, float]], scores: Sequence[Sequence[SectionScore]]) -> SectionChoice:
+    """Each question's section from its own intent, checked against the knowledge base like a message's.
+
+    The first question decides whether the bot answers or offers "did you mean";
+    a later question is answered when its intent is sure or the knowledge base
+    agrees, else from the knowledge base's standout section, else left for a next turn.
+    """
+    first = main_section(INTENT_SECTIONS.get(asked[0][0]), asked[0][1], scores[0])
+    if first.offer or not first.sections:
+        return first
+    chosen = list(first.sections)
+    for (intent, confidence), question in zip(asked[1:], scores[1:], strict=True):
+        section = INTENT_SECTIONS.get(intent)
+        best = question[0].section if question else None
+        pick = section if section and (confidence >= CLASSIFIER_SURE or section == best) else extra_section(question)
+        if pick and pick not in chosen:
+            chosen.append(pick)
+    return SectionChoice(tuple(chosen))
 
 
 def several(classified: str | None, scores: Sequence[Sequence[SectionScore]]) -> SectionChoice:

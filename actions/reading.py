@@ -26,12 +26,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common.sentences import split_sentences as fallback_sentences
+from common.questions import MAX_QUESTIONS, find_questions, is_question, split_sentences
 
-#: At most this many questions of one message are answered (CONTRACT: up to three).
-MAX_QUESTIONS = 3
+__all__ = [
+    "MAX_QUESTIONS",
+    "PERSONAL_KINDS",
+    "Reading",
+    "conditions",
+    "is_question",
+    "personal_kind",
+    "read",
+    "split_sentences",
+]
 
-_WORD = r"[a-z'’-]+"
+_WORD = r"[a-z0-9'’/-]+"
 _RELATIVE = (
     r"(?:mom|mum|mother|dad|father|husband|wife|son|daughter|child|kid|baby|boyfriend|girlfriend|partner|"
     r"grandma|grandmother|grandpa|grandfather|sister|brother|aunt|uncle|friend|fiance|fiancee|"
@@ -39,8 +47,8 @@ _RELATIVE = (
 )
 _OWNER = rf"(?:my|our|his|her|their|{_RELATIVE}'?s)"
 _TESTS = (
-    r"(?:test|scan|mri|ct|cat|x-?ray|xray|ultrasound|echo|mammogram|biopsy|lab|blood ?work|blood|"
-    r"pathology|spirometry|sleep study|dexa|dxa|bone density|stress test|colonoscopy|endoscopy|ekg|ecg)"
+    r"(?:test|scan|mri|ct|cat|x[- ]?rays?|ultrasound|echo|mammogram|biopsy|lab|blood ?work|blood|"
+    r"pathology|spirometry|sleep study|dexa|dxa|bone density|stress test|colonoscopy|endoscopy|ekg|ecg)s?"
 )
 _RESULT_NOUNS = (
     r"(?:results?|reports?|findings?|images?|pictures?|films?|readings?|numbers|scores?|impression|"
@@ -50,8 +58,18 @@ _RESULT_NOUNS = (
 _OWN_RESULTS = re.compile(
     rf"\b{_OWNER}\s+(?:{_WORD}\s+){{0,3}}?(?:{_TESTS}\s+)?{_RESULT_NOUNS}\b"
     rf"|\b{_OWNER}\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\s+(?:showed|shows|says|said|mentions?|mentioned|came back|"
-    r"found|revealed|indicated?|indicates|noted)\b"
-    r"|\b(?:radiologist|doctor|dr\.?|cardiologist|technician|tech|report)\s+(?:found|saw|noted|noticed|mentioned)\b"
+    r"found|revealed|indicated?|indicates|noted|looked|looks|seemed|(?:is going to|will|would|might) show)\b"
+    r"|\b(?:radiologist|doctor|dr\.?|cardiologist|surgeon|gastro\w*|ortho\w*|specialist|pulmonologist|"
+    r"neurologist|technician|tech|report)\s+(?:found|saw|noted|noticed|mentioned)\b"
+    rf"|\b{_TESTS}\s+(?:results?\s+)?came back\b"
+    rf"|\b{_OWNER}\s+(?:{_WORD}\s+){{1,3}}?(?:came back|showed|shows)\b"
+    rf"|\b(?:{_TESTS}\s+)?report\s+(?:says|said|mentions?|mentioned|shows?|showed|notes?|noted|reads?)\b"
+    rf"|\b{_TESTS}\s+(?:said|says)\s+(?:i|my|he|she|his|her)\b"
+    r"|\bin (?:my|his|her) (?:notes|chart|file|records)\b"
+    rf"|\bhow did {_OWNER}\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\s+go\b"
+    rf"|\b(?:is|are)\s+{_OWNER}\s+(?:{_WORD}\s+){{0,2}}?(?:results?|pathology|report|biops\w*)\s+(?:back|in|ready)\b"
+    rf"|\b(?:recent|latest|last|yesterday'?s|today'?s)\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\s+(?:{_WORD}\s+){{0,2}}?"
+    r"(?:abnormal|findings?|showed|results?)\b"
     r"|\bwhat does (?:this|that|it|my) (?:result|report|finding|number|score|reading|impression)s? mean\b"
     r"|\b(?:t-?score|z-?score|ejection fraction|bi-?rads|fev1|ahi)\s+(?:of|is|was|=)?\s*-?\d",
     re.IGNORECASE,
@@ -61,26 +79,51 @@ _FINDINGS = re.compile(
     r"\b(?:nodules?|mass(?:es)?|lesions?|spots?|shadows?|cysts?|tumou?rs?|growths?|lumps?|calcifications?|"
     r"abnormal(?:ity|ities)?|inflammation|blockages?|narrowing|enlarged|thickening|scarring|fluid|infections?|"
     r"hyperintensit\w*|atroph\w*|stenosis|plaques?|aneurysms?|hernias?|prolapse|fractures?|tears?|benign|"
-    r"malignant|white matter|polyps?|ulcers?|gastritis|"
-    r"(?:all|everything|it|they|results?) (?:was |were |came (?:back|up) )?(?:normal|clear|fine|negative))\b",
+    r"malignant|white matter|polyps?|ulcers?|gastritis|osteopenia|osteoporosis|cardiomegaly|emphysema|"
+    r"degenerat\w*|damage|"
+    r"(?:all|everything) (?:was |were |looked |came (?:back|up) )?(?:normal|clear|fine|negative|ok|okay)|"
+    r"(?:it|that|they|results?|scan|test) (?:was|were|looked|came (?:back|up)) "
+    r"(?:normal|clear|fine|negative|ok|okay))\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i’m|i've|i’ve|im|ive|me|my|mine)\b", re.IGNORECASE)
 #: The patient (or a relative) had the test already: "I had an MRI", "had chest CT", "my MRI", "MRI showed".
 _HAD_TEST = re.compile(
-    rf"\b(?:had|did|got|underwent|done|took)\s+(?:an?\s+|my\s+|the\s+|some\s+)?(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
+    rf"\b(?:had|did|got|underwent|done|took|went (?:in )?for)\s+(?:an?\s+|my\s+|the\s+|some\s+)?"
+    rf"(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
     rf"|\b{_OWNER}\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
     rf"|\b{_TESTS}\s+(?:scan\s+)?(?:showed|shows|indicates|indicated|revealed|says|said|found|detected|"
     r"came back|mentioned)\b",
     re.IGNORECASE,
 )
+#: A test the patient already had, in the past tense: its results are theirs.
+_PAST_TEST = re.compile(
+    rf"\b(?:had|did|got|underwent|went (?:in )?for)\s+(?:an?\s+|my\s+|the\s+|his\s+|her\s+)?"
+    rf"(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
+    rf"|\b(?:recent|latest|last|yesterday'?s)\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
+    rf"|\b{_TESTS}\s+(?:results?\s+)?came back\b|\bsent (?:off |away )?(?:a |the |my |some )?(?:biops|samples?)",
+    re.IGNORECASE,
+)
+#: Waiting to hear about one's own test ("when will I know?"): the care team's to answer.
+_WAITING = re.compile(
+    r"\bwhen (?:will|do|would|can|should) (?:i|we|he|she|they) (?:know|hear|find out|get (?:the|my|his|her|our) "
+    r"(?:results?|answers?|report))\b|\bhow long (?:until|till|before) (?:i|we|he|she) (?:know|hear|find out)\b",
+    re.IGNORECASE,
+)
+#: A question about what will happen ("will I feel dizzy after the test?"): the page answers it.
+_FUTURE = re.compile(r"\b(?:will|would|might|going to|gonna)\s+(?:i|it|you|they|my|the|there|he|she)\b", re.IGNORECASE)
+#: "Is it normal to feel tired after a sleep study?": general, unless the patient tells their own story.
+_GENERIC_NORMAL = re.compile(r"\b(?:is it|is that|is this) (?:normal|common|usual) to\b", re.IGNORECASE)
 #: A diagnosis given to the patient.
 _DIAGNOSED = re.compile(r"\b(?:diagnosed|diagnosis)\b", re.IGNORECASE)
 #: Symptoms after the patient's own procedure.
 _AFTER_MY_PROCEDURE = re.compile(
-    rf"\b(?:since|after|following|post)\s+(?:my|the|her|his|our)?\s*(?:{_WORD}\s+){{0,2}}?"
-    r"(?:procedure|scan|test|surgery|operation|exam|colonoscopy|endoscopy|scope|mri|ct|x-?ray|echo|"
-    r"mammogram|arthroscopy|biopsy|study|stress test|injection|sedation|anesthesia|anaesthesia)\b"
+    rf"\b(?:since|after|following|post)\s+(?:my|the|her|his|our)?\s*(?:{_WORD}\s+){{0,3}}?"
+    r"(?:procedure|scan|test|surgery|operation|op|exam|colonoscopy|endoscopy|egd|scope|mri|ct|x[- ]?ray|echo|"
+    r"mammogram|arthroscopy|biopsy|study|stress test|injection|sedation|anesthesia|anaesthesia|dexa|dxa|"
+    r"ultrasound|spirometry|table|stickers|electrodes|iv|prep|contrast|dye)\b"
+    r"|\bwhere (?:they|the (?:nurse|tech|technician|doctor)) (?:put|stuck|injected|inserted|placed|went in|numbed)\b"
+    r"|\bwhere (?:the )?(?:iv|needle|drip|line|gel|stickers?|electrodes?|tape|cuff|cannula) (?:was|went|were)\b"
     r"|\b(?:\d+|a|one|two|three|four|five|six|few|couple of|several)\s+(?:days?|weeks?|hours?|months?)\s+"
     r"(?:after|since|later|ago|post|out from)\b"
     r"|\bpost[- ]?op\b|\bpost[- ](?:procedure|surgery)\b",
@@ -90,7 +133,9 @@ _SYMPTOM = re.compile(
     r"\b(?:pain|painful|hurts?|hurting|ache|aching|sore|soreness|swollen|swelling|bleeding|blood|bruis\w*|"
     r"dizzy|dizziness|nause\w*|vomit\w*|fever|chills|numb\w*|tingl\w*|itch\w*|rash|cramp\w*|bloat\w*|"
     r"gas|diarrh\w*|constipat\w*|tired|fatigue|weak\w*|headaches?|blurry|blurred|floaters|ringing|cough\w*|"
-    r"burn\w*|discharge|redness|stiff\w*|clicking|popping|lump|discomfort|symptoms?|still\b)",
+    r"burn\w*|discharge|redness|stiff\w*|clicking|popping|lump|discomfort|symptoms?|still\b|"
+    r"feels?|feeling|felt|tender\w*|scratchy|gritty|irritat\w*|red|pink|ach(?:y|es)|light-?headed|wiped out|"
+    r"exhausted|puffy|sensitive|bowel movement|sick|unwell|short of breath|wheez\w*|throbbing|sting\w*)",
     re.IGNORECASE,
 )
 #: A question that refers back to the patient's story: "is that bad?", "what could be going on?".
@@ -108,9 +153,30 @@ _IS_IT_NORMAL = re.compile(
     r"(?:is|could|can) (?:this|that|it) (?:be )?(?:a sign of |signs? of )?(?:osteoporosis|osteopenia|arthritis|"
     r"an ulcer|a tumou?r|a tear|a clot|heart disease|sleep apnea|copd|emphysema|a stroke|ms|cancer)|"
     r"what(?:'s| is) wrong with (?:me|my|him|her)|(?:see|saw|seen|find|found|spot|spotted) something|"
-    r"how bad (?:is|are) (?:my|his|her|it|things)|what(?:'s| is) going on with (?:me|my))\b"
+    r"how bad (?:is|are) (?:my|his|her|it|things)|what(?:'s| is) going on with (?:me|my)|"
+    r"should (?:it|this|that|they|my \w+) (?:still )?be|mean for (?:me|my|him|her|us)|"
+    r"anything (?:alarming|abnormal|wrong|serious|concerning|bad|to be concerned about))\b"
     r"|\b(?:normal|ok|okay|expected|serious)\s*\?"
     r"|\bbut\s*\?",
+    re.IGNORECASE,
+)
+#: A question a doctor answers after hearing the patient's story: a diagnosis, a cause, a treatment.
+_CONSULTATION = re.compile(
+    r"\b(?:is|could|would|might) (?:this|that|it|she|he|they) (?:likely|possibly|probably|really )?"
+    r"(?:be|have|mean)\b"
+    r"|\bwhat (?:could|might|would|can) (?:be )?(?:the|my|his|her) (?:diagnosis|cause|problem|reason)\b"
+    r"|\bwhat (?:could|might|would) (?:be )?caus\w*\b"
+    r"|\bhow (?:best )?(?:should|do|can|could) (?:i|we|she|he) (?:treat|fix|cure|manage|get rid of)\b"
+    r"|\bwhat (?:else )?(?:can|could|should) (?:i|we|she|he) (?:do|take|try)\b(?! (?:before|after|to prepare))"
+    r"|\bif (?:this|that|it) (?:was|were|is) (?:cancer|serious|something)\b"
+    r"|\b(?:does|did|will) the (?:report|result|scan|test|ecg|ekg) (?:clearly )?(?:show|reflect|mean|explain)\b",
+    re.IGNORECASE,
+)
+#: A story of the patient's (or a relative's) own health: how long they have had a complaint.
+_HISTORY = re.compile(
+    r"\b(?:for|over) (?:the )?(?:past |last )?(?:about |almost |nearly |over )?(?:a|an|one|two|three|four|five|six|"
+    r"several|few|couple of|many|\d+) (?:days?|weeks?|months?|years?)\b"
+    r"|\b(?:suffering|suffered|complain\w*|diagnosed|history of)\b",
     re.IGNORECASE,
 )
 #: Whether the patient in particular needs a test, asked yes or no ("do I need an endoscopy?").
@@ -126,9 +192,11 @@ _NEED_TEST = re.compile(
 )
 #: The patient's own case: a decision about their procedure, their chances, a disease they may have.
 _OWN_CASE = re.compile(
-    r"\bshould i (?:cancel|postpone|reschedule|skip|refuse|delay|go ahead)\b"
+    r"\bshould i (?:still )?(?:cancel|postpone|reschedule|skip|refuse|delay|go ahead|go through with)\b"
+    r"|\b(?:really )?(?:necessary|needed|required|worth it) for (?:me|him|her|my \w+)\b"
     r"|\b(?:is|was) (?:it|this) (?:the right|a good) (?:choice|idea|decision|test) for me\b"
     r"|\bin my case\b|\bwhat are my (?:chances|odds)\b|\bwill i need (?:surgery|another|a second)\b"
+    r"|\b(?:help|fix|cure|explain) (?:my|his|her) (?:condition|symptoms|problem|pain|issue)s?\b"
     r"|\b(?:am i|do i have|could i have|might i have) (?:cancer|a tumou?r|a blood clot|a clot|"
     r"heart disease|osteoporosis|sleep apnea|copd|an ulcer|a tear)\b",
     re.IGNORECASE,
@@ -155,23 +223,6 @@ _CONDITION_OWNER = re.compile(
 #: The reasons a message is a personal case, for the hand-off's wording.
 PERSONAL_KINDS = ("results", "symptoms", "own_case")
 
-_QUESTION_START = re.compile(
-    r"^(?:and\s+|also\s+|so\s+|but\s+|ok\s+|okay\s+|well\s+|just\s+|quick question\s*[:,-]?\s*)*"
-    r"(?:what|whats|what's|how|hows|how's|when|where|why|who|which|whom|whose|is|are|am|was|were|can|could|"
-    r"do|does|did|will|would|should|shall|may|might|must|(?:has|have|had) (?:you|anyone|anybody|they|i|we|there)|"
-    r"any|anything|tell me|explain|"
-    r"i (?:want|need|would like|'d like) to know|i(?:'m| am) wondering|wondering|i wonder|please tell|"
-    r"is there|are there|do i|should i|can i|will i)\b",
-    re.IGNORECASE,
-)
-_CLAUSE_BREAK = re.compile(
-    r"[,;:]\s*|\s+-+\s+|\s+(?:so|but|and now|now)\s+"
-    r"(?=(?:what|how|when|where|why|who|which|is|are|can|could|do|does|will|would|should)\b)",
-    re.IGNORECASE,
-)
-#: A sentence this long without an end mark may hide its question in its last clauses.
-LONG_SENTENCE_WORDS = 20
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -191,18 +242,6 @@ class Reading:
         return len(self.questions) > 1
 
 
-def split_sentences(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, ...]:
-    """The message's sentences: the given character spans (spaCy's), else the shared splitter's."""
-    parts = [text[start:end] for start, end in spans] if spans else fallback_sentences(text)
-    return tuple(part.strip() for part in parts if part and part.strip(" \t\n.!?,;:-"))
-
-
-def is_question(sentence: str) -> bool:
-    """Whether a sentence asks something: a question mark, or the way questions start."""
-    stripped = sentence.strip()
-    return stripped.endswith("?") or bool(_QUESTION_START.match(stripped))
-
-
 def personal_kind(questions: Sequence[str], context: str) -> str | None:
     """Why a message is about the patient's own case (results, symptoms, own case), or ``None``.
 
@@ -213,24 +252,35 @@ def personal_kind(questions: Sequence[str], context: str) -> str | None:
     """
     asked = " ".join(questions)
     first_person = bool(_FIRST_PERSON.search(asked))
+    general = bool(_FUTURE.search(asked)) or (bool(_GENERIC_NORMAL.search(asked)) and not _FIRST_PERSON.search(context))
     own_test = bool(_HAD_TEST.search(context))
-    if _OWN_RESULTS.search(asked):
+    if _OWN_RESULTS.search(asked) or (_WAITING.search(asked) and (own_test or _PAST_TEST.search(context))):
         return "results"
     if _OWN_CASE.search(asked) or any(_NEED_TEST.search(q.strip()) for q in questions):
         return "own_case"
     if _DIAGNOSED.search(asked) and (first_person or own_test):
         return "own_case"
-    if _AFTER_MY_PROCEDURE.search(asked) and _SYMPTOM.search(asked) and (first_person or _IS_IT_NORMAL.search(asked)):
+    if (
+        _AFTER_MY_PROCEDURE.search(asked)
+        and _SYMPTOM.search(asked)
+        and not general
+        and (first_person or _IS_IT_NORMAL.search(asked))
+    ):
         return "symptoms"
     if own_test and _FINDINGS.search(asked):
         return "results"
-    if _IS_IT_NORMAL.search(asked):
+    if _IS_IT_NORMAL.search(asked) and not general:
         if _OWN_RESULTS.search(context) or (own_test and _FINDINGS.search(context)):
             return "results"
         if (_FIRST_PERSON.search(context) and _FINDINGS.search(context)) or _DIAGNOSED.search(context):
             return "results"
         if (_AFTER_MY_PROCEDURE.search(context) or own_test) and _SYMPTOM.search(context):
             return "symptoms"
+        if _PAST_TEST.search(context):
+            return "results"
+    if _CONSULTATION.search(asked) and not general and _HISTORY.search(context) and _SYMPTOM.search(context):
+        # A story of symptoms ending in "what could it be?", "how should I treat it?": a doctor's question.
+        return "own_case"
     return None
 
 
@@ -247,24 +297,11 @@ def conditions(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def question_clauses(sentence: str) -> tuple[str, ...]:
-    """The clauses of a long unpunctuated sentence that ask something ("…, so on her behalf, does it hurt").
+def read(text: str, spans: Sequence[tuple[int, int]] = (), asked: Sequence[str] = ()) -> Reading:
+    """Read a message: sentences, questions (at most :data:`MAX_QUESTIONS`), personal case, conditions.
 
-    Patients texting often write one long sentence with commas; its question is
-    then its last clauses, not the whole story.
+    ``asked`` are the questions NLU already found (and classified apart); else they are found here, the same way.
     """
-    if len(sentence.split()) < LONG_SENTENCE_WORDS:
-        return ()
-    clauses = [c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
-    asked = [c for c in clauses if _QUESTION_START.match(c)]
-    return tuple(asked)
-
-
-def read(text: str, spans: Sequence[tuple[int, int]] = ()) -> Reading:
-    """Read a message: sentences, questions (at most :data:`MAX_QUESTIONS`), personal case, conditions."""
     sentences = split_sentences(text, spans) or (text.strip(),)
-    asked = [s for s in sentences if is_question(s)]
-    if not asked:
-        asked = list(question_clauses(sentences[-1]))
-    questions = tuple(asked[:MAX_QUESTIONS]) if asked else (sentences[-1],)
+    questions = tuple(asked[:MAX_QUESTIONS]) or find_questions(text, spans)
     return Reading(sentences, questions, personal_kind(questions, text), conditions(text))

@@ -35,6 +35,12 @@ The patches, and the measurement or bug behind each:
     in its own ``server_listeners`` parameter, which ``rasa run`` never sets:
     the Rasa server deletes expired conversations every
     ``PURGE_INTERVAL_SECONDS`` (issue 14), as a task of its event loop.
+``questions_apart``
+    ``MessageProcessor._parse_message_with_graph`` classifies each question of
+    a long or several-question message apart, in one more run of the same NLU
+    graph, and records them in the parse data (:mod:`bot.question_intents`).
+    Measured on the public-style set (issue 15): the classifier trained on
+    single questions heard the story, not the question, in most long messages.
 ``socketio_answer_flag``
     The Socket.IO output marks the messages of a knowledge-base answer with
     ``"answer": true``, so that the widget asks "Was this helpful?" under them
@@ -51,11 +57,15 @@ from importlib import metadata
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
+from rasa.core.processor import MessageProcessor
+from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import question_intents
 from bot.action_client import kept_alive_request
 from bot.action_fallback import ResponseValidator, unavailable_events
 from common.settings import settings
@@ -71,6 +81,7 @@ _installed: List[str] = []
 _ORIGINAL_RUN = RemoteAction.run
 _ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 _ORIGINAL_RESOLVE = Event.resolve_by_type
+_ORIGINAL_PARSE = MessageProcessor._parse_message_with_graph
 _validator: ResponseValidator | None = None
 _KEPT_ALIVE = "_clinic_keep_alive"
 
@@ -193,6 +204,26 @@ async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str
         self._send_message = plain  # type: ignore[method-assign]
 
 
+def parse_with_questions(
+    self: MessageProcessor, message: UserMessage, tracker: Any, only_output_properties: bool = True
+) -> Dict[str, Any]:
+    """Rasa's parse of the message, plus each of its questions classified apart when it asks them in a story."""
+    parse_data = _ORIGINAL_PARSE(self, message, tracker, only_output_properties)
+    questions = question_intents.questions_to_classify(parse_data)
+    if not questions:
+        return parse_data
+    clauses = [UserMessage(q, sender_id=message.sender_id, input_channel=message.input_channel) for q in questions]
+    target = self.model_metadata.nlu_target
+    parsed = self.graph_runner.run(
+        inputs={PLACEHOLDER_MESSAGE: clauses, PLACEHOLDER_TRACKER: tracker}, targets=[target]
+    )[target]
+    classified = []
+    for text, clause in zip(questions, parsed, strict=True):
+        intent = clause.get("intent") or {}
+        classified.append((text, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)))
+    return question_intents.attach(parse_data, classified)
+
+
 def install(timeout: float | None = None, purge: bool = True) -> List[str]:
     """Apply every patch, once; return the names of those applied by this call (none the second time).
 
@@ -214,6 +245,8 @@ def install(timeout: float | None = None, purge: bool = True) -> List[str]:
 
         rasa.core.run.serve_application = with_purge_listeners(rasa.core.run.serve_application)
         _installed.append("purge_in_the_background")
+    MessageProcessor._parse_message_with_graph = parse_with_questions  # type: ignore[method-assign]
+    _installed.append("questions_apart")
     SocketIOOutput.send_response = send_response_flagging_answers  # type: ignore[method-assign]
     _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)

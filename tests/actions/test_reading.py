@@ -62,6 +62,15 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("should i cancel my stress test", "own_case"),
         ("when will I get my results", "results"),  # results are the care team's, not a page's
         ("I was diagnosed with reflux last year, is the endoscopy right for me?", "own_case"),
+        ("since the echo yesterday the skin on my chest is itchy and red, is that ok?", "symptoms"),
+        ("a week after my knee scope the knee feels warm and achy. should it still be like this?", "symptoms"),
+        ("there is a bruise on my arm where the IV was for the scan, should I worry", "symptoms"),
+        ("My MRI came back with a small spot near the spine, should I worry?", "results"),
+        ("recent colonoscopy showed two polyps, do they need to come out", "results"),
+        ("I had a biopsy taken during the scope last week. When will I hear?", "results"),
+        ("how did my sleep study go", "results"),
+        ("is a stress test really necessary for me?", "own_case"),
+        ("the brain MRI showed white spots in my head?", "results"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
@@ -79,6 +88,10 @@ def test_personal_questions_are_recognised(text: str, kind: str) -> None:
         "My MRI showed a torn meniscus and the surgeon wants to scope it. What is the recovery like?",
         "do I need a full bladder for the ultrasound",
         "I had a CT years ago and felt warm from the dye. Are there other tests without dye?",
+        "will I feel dizzy after the breathing test?",
+        "will the gel from the ultrasound irritate my skin",
+        "is it normal to feel tired after a sleep study",
+        "A friend had one last year. Is it common to feel sleepy after the sedation?",
     ],
 )
 def test_general_questions_are_not_personal(text: str) -> None:

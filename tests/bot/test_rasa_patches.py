@@ -21,6 +21,7 @@ PATCHES = [
     "response_check_per_event",
     "event_type_table",
     "purge_in_the_background",
+    "questions_apart",
     "socketio_answer_flag",
 ]
 
@@ -31,13 +32,15 @@ def test_importing_the_bot_installs_nothing(tmp_path: Path) -> None:
     code = (
         "import rasa.core.actions.action as a, rasa.shared.core.events as e\n"
         "run, validate, resolve = a.RemoteAction.run, a.RemoteAction._validate_action_result, e.Event.resolve_by_type\n"
+        "import rasa.core.processor as p\n"
+        "parse = p.MessageProcessor._parse_message_with_graph\n"
         "import bot.nlg, bot.tracker_store, bot.policies, bot.channels.rest, bot.channels.socketio\n"
         "import bot.channels.twilio, bot.components.procedure_extractor, bot.components.red_flags\n"
         "import bot.components.question_hint, bot.rasa_patches\n"
         "bot.nlg.ClinicNaturalLanguageGenerator()\n"
         f"bot.tracker_store.ClinicTrackerStore(host='sqlite:///{tmp_path / 'tracker.db'}')\n"
         "assert a.RemoteAction.run is run and a.RemoteAction._validate_action_result is validate\n"
-        "assert e.Event.resolve_by_type is resolve\n"
+        "assert e.Event.resolve_by_type is resolve and p.MessageProcessor._parse_message_with_graph is parse\n"
         "assert bot.rasa_patches.installed() == []\n"
         "print('untouched')\n"
     )

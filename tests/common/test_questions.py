@@ -1,0 +1,54 @@
+"""Finding the questions of a message, shared by both runtimes (examples written by the team)."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.questions import MAX_QUESTIONS, asks_apart, find_questions, split_questions
+
+
+@pytest.mark.parametrize(
+    ("sentence", "questions"),
+    [
+        ("how long is the MRI and can I drive home after", ("how long is the MRI", "can I drive home after")),
+        ("what is a DEXA scan, and is it safe?", ("what is a DEXA scan", "is it safe?")),
+        (
+            "ultrasound of the belly - who does it, where is it done and does it hurt",
+            ("ultrasound of the belly - who does it", "where is it done", "does it hurt"),
+        ),
+        ("why do they do it + what should I bring", ("why do they do it", "what should I bring")),
+    ],
+)
+def test_one_sentence_can_ask_several_questions(sentence: str, questions: tuple[str, ...]) -> None:
+    assert split_questions(sentence) == questions
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "what is the difference between a CT and an MRI",
+        "can I eat and drink before the scan",
+        "what do I wear and when",  # "when" alone is not a question of its own
+        "is the prep hard on the kidneys, and how",
+    ],
+)
+def test_a_sentence_with_one_question_stays_whole(sentence: str) -> None:
+    assert split_questions(sentence) == (sentence,)
+
+
+def test_the_question_after_a_story_is_found_and_asked_apart() -> None:
+    text = "My doctor booked me for a colonoscopy next week. I have never had one. How long does it take?"
+    questions = find_questions(text)
+    assert questions == ("How long does it take?",)
+    assert asks_apart(text, questions)
+
+
+def test_a_short_question_is_the_whole_message() -> None:
+    assert find_questions("does a mammogram hurt") == ("does a mammogram hurt",)
+    assert not asks_apart("does a mammogram hurt", ("does a mammogram hurt",))
+
+
+def test_at_most_three_questions_across_sentences_and_clauses() -> None:
+    questions = find_questions("What is it and how long is it? Does it hurt? Can I drive after?")
+    assert len(questions) == MAX_QUESTIONS
+    assert questions[0] == "What is it"
