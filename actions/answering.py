@@ -8,8 +8,9 @@ returns a :class:`Turn`: the responses to send and the slots to set. Actions
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -35,6 +36,37 @@ PERSONAL_MEDICATION = re.compile(
     r"semaglutide|jardiance|prednisone)\b"
     r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
     re.IGNORECASE,
+)
+#: Words around a page's name that ask nothing ("my colonoscopy please", "the mri scan test").
+FILLER = frozenset(
+    {
+        "about",
+        "also",
+        "and",
+        "appointment",
+        "booked",
+        "exam",
+        "for",
+        "have",
+        "info",
+        "information",
+        "next",
+        "please",
+        "procedure",
+        "scan",
+        "scans",
+        "scheduled",
+        "test",
+        "tests",
+        "that",
+        "the",
+        "this",
+        "tomorrow",
+        "week",
+        "with",
+        "what",
+        "your",
+    }
 )
 #: At most this many passages in one answer; the rest is offered as a follow-up.
 MAX_PASSAGES = 3
@@ -132,6 +164,9 @@ class Answerer:
             if not named:
                 choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
                 return self._ask_which(choices, context.pending_question, context.procedure)
+            if not context.pending_question and self._keywords(request):
+                # "colonoscopy sedation": a page's name and a topic, not just the name.
+                return self._answer_keywords(request, reading, named[-1])
             # The question waiting for a procedure, else the last one asked ("and for the MRI?").
             question = context.pending_question or context.last_question
             if question in INTENT_SECTIONS:
@@ -151,8 +186,8 @@ class Answerer:
         chest x-ray, now they want a CT. Does the dye hurt?"): when the question
         names none, it is about the page named last before it.
         """
-        located = len(request.procedure_starts) == len(request.procedures)
-        starts = request.procedure_starts if located else (0,) * len(request.procedures)
+        located = len(request.procedure_spans) == len(request.procedures)
+        starts = [start for start, _ in request.procedure_spans] if located else [0] * len(request.procedures)
         named = [
             (start, code)
             for start, code in zip(starts, request.procedures, strict=True)
@@ -169,8 +204,26 @@ class Answerer:
         in_question = [code for start, code in named if question_at <= start < question_end]
         if in_question:
             return in_question[0]
-        before = [code for start, code in named if start < question_at]
-        return before[-1] if before else named[0][1]
+        before = [(start, code) for start, code in named if start < question_at]
+        if not before:
+            return named[0][1]
+        # The first page of the last sentence before the question that names one
+        # ("now they want a CT", but "a chest x-ray before my knee surgery").
+        sentence_of = self._sentence_index(request.text, reading)
+        last = sentence_of(before[-1][0])
+        return next(code for start, code in before if sentence_of(start) == last)
+
+    @staticmethod
+    def _sentence_index(text: str, reading: Reading) -> Callable[[int], int]:
+        """Which of the reading's sentences a character offset falls in."""
+        starts: list[int] = []
+        cursor = 0
+        for sentence in reading.sentences:
+            found = text.find(sentence, cursor)
+            if found >= 0:
+                starts.append(found)
+                cursor = found + len(sentence)
+        return lambda offset: bisect.bisect_right(starts, offset)
 
     @staticmethod
     def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
@@ -206,6 +259,31 @@ class Answerer:
         if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section:
             turn = replace(turn, utterances=(*turn.utterances, Utterance("utter_care_team_line")))
         return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
+
+    @staticmethod
+    def _keywords(request: Request) -> tuple[str, ...]:
+        """The words of a message besides the pages' names, that are not filler ("mri pregnancy": pregnancy)."""
+        if not request.procedure_spans:
+            return ()
+        text = request.text
+        for start, end in sorted(request.procedure_spans, reverse=True):
+            text = text[:start] + " " + text[end:]
+        return tuple(w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in FILLER)
+
+    def _answer_keywords(self, request: Request, reading: Reading, procedure: str) -> Turn:
+        """A page's name with a topic word: the section the knowledge base clearly prefers, else the page's summary."""
+        scores = self._kb.section_scores(request.text, procedure)
+        if not scores:
+            return self._introduce(procedure)
+        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
+        if lead >= MARGIN:
+            if scores[0].section == "summary":
+                return self._introduce(procedure)
+            return replace(
+                self.answer(procedure, scores[0].section, request.text),
+                last_question=SECTION_INTENTS.get(scores[0].section),
+            )
+        return self._introduce(procedure)
 
     def _answer_named_page(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """A long message NLU heard as a procedure's name: its question, when the page clearly answers it.

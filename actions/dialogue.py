@@ -73,8 +73,8 @@ class Request:
     sentences: tuple[tuple[int, int], ...] = ()
     #: The message's questions, each classified apart, when it asks them in a story or asks several.
     questions: tuple[AskedQuestion, ...] = ()
-    #: Where in the text each of ``procedures`` is named (character offsets), when NLU said.
-    procedure_starts: tuple[int, ...] = ()
+    #: Where in the text each of ``procedures`` is named (start and end offsets), when NLU said.
+    procedure_spans: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def from_parse(cls, message: dict[str, Any]) -> Request:
@@ -102,7 +102,8 @@ class Request:
             for q in message.get(QUESTIONS_KEY) or ()
             if isinstance(q, dict) and q.get("text")
         )
-        starts = [e.get("start") for e in entities if e.get("entity") == entities_format.PROCEDURE]
+        spans_of = [(e.get("start"), e.get("end")) for e in entities if e.get("entity") == entities_format.PROCEDURE]
+        located = all(isinstance(a, int) and isinstance(b, int) for a, b in spans_of)
         return cls(
             intent=intent.get("name") or "",
             text=message.get("text") or "",
@@ -112,7 +113,7 @@ class Request:
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
             sentences=spans,
             questions=questions,
-            procedure_starts=tuple(int(x) for x in starts) if all(isinstance(x, int) for x in starts) else (),
+            procedure_spans=tuple((int(a), int(b)) for a, b in spans_of) if located else (),
         )
 
 

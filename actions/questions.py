@@ -65,6 +65,14 @@ def choose(
     if classified and is_short(text, reading):
         return SectionChoice((classified,))
     if asked and INTENT_SECTIONS.get(asked[0][0]):
+        if (
+            classified
+            and confidence >= CLASSIFIER_SURE
+            and classified not in {INTENT_SECTIONS.get(i) for i, _ in asked}
+        ):
+            # The message as a whole asks what none of its parts seems to alone ("I'm claustrophobic.
+            # What is it like inside, is my head covered?"): its first question is the whole message's.
+            asked = [(intent, confidence), *asked[1:]]
         return by_question(asked, [scores_of(question) for question in reading.questions])
     if reading.several:
         return several(classified, [scores_of(question) for question in reading.questions])

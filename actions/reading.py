@@ -193,7 +193,7 @@ _NEED_TEST = re.compile(
 #: The patient's own case: a decision about their procedure, their chances, a disease they may have.
 _OWN_CASE = re.compile(
     r"\bshould i (?:still )?(?:cancel|postpone|reschedule|skip|refuse|delay|go ahead|go through with)\b"
-    r"|\b(?:really )?(?:necessary|needed|required|worth it) for (?:me|him|her|my \w+)\b"
+    r"|\b(?:really )?(?:necessary|needed|required|worth it|right) for (?:me|him|her|my \w+)\b"
     r"|\b(?:is|was) (?:it|this) (?:the right|a good) (?:choice|idea|decision|test) for me\b"
     r"|\bin my case\b|\bwhat are my (?:chances|odds)\b|\bwill i need (?:surgery|another|a second)\b"
     r"|\b(?:help|fix|cure|explain) (?:my|his|her) (?:condition|symptoms|problem|pain|issue)s?\b"
@@ -304,4 +304,6 @@ def read(text: str, spans: Sequence[tuple[int, int]] = (), asked: Sequence[str] 
     """
     sentences = split_sentences(text, spans) or (text.strip(),)
     questions = tuple(asked[:MAX_QUESTIONS]) or find_questions(text, spans)
-    return Reading(sentences, questions, personal_kind(questions, text), conditions(text))
+    # The personal framing is read in the whole sentences that ask ("my MRI came back odd, is that bad?").
+    asking = [sentence for sentence in sentences if any(q in sentence for q in questions)] or list(questions)
+    return Reading(sentences, questions, personal_kind(asking, text), conditions(text))

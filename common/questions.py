@@ -41,6 +41,8 @@ _NEXT_QUESTION = re.compile(
     r"(?:what|whats|what's|how|when|where|why|who|who's|which|is|are|can|could|do|does|did|will|would|should|any)\s)",
     re.IGNORECASE,
 )
+#: Words that make a part of a sentence a question, wherever they are ("tell me who does it").
+_ASKS = re.compile(r"\b(?:what|whats|what's|how|when|where|why|who|which|whom|whose)\b|\?", re.IGNORECASE)
 #: A clause this short ("and when?") is not a question of its own.
 MIN_CLAUSE_WORDS = 3
 #: A sentence this long without an end mark may hide its question in its last clauses.
@@ -87,6 +89,8 @@ def split_questions(sentence: str) -> tuple[str, ...]:
     parts = [p.strip() for p in _NEXT_QUESTION.split(sentence) if p and p.strip()]
     if len(parts) < 2 or any(len(p.split()) < MIN_CLAUSE_WORDS for p in parts[1:]):
         return (sentence,)
+    if not _ASKS.search(parts[0]):
+        parts = parts[1:]  # "breast x-ray for screening, how often ...": a topic, then the question
     return tuple(parts)
 
 

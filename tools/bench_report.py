@@ -57,6 +57,12 @@ def evaluate_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         targets[f"{kind} p50 vs small talk p50 (1 patient)"] = _target(
             ratio, "<= 1.3x", ratio is not None and ratio <= 1.3, f"{kinds.get(kind, {}).get('p50_ms')} vs {small} ms"
         )
+    one = kinds.get("kb_answer", {}).get("p50_ms")
+    three = kinds.get("three_questions", {}).get("p50_ms")
+    ratio = _ratio(three, one)
+    targets["three-question message p50 vs one-question p50 (1 patient)"] = _target(
+        ratio, "<= 2.0x", ratio is not None and ratio <= 2.0, f"{three} vs {one} ms"
+    )
     actions_rss = clinic["memory_peak"].get("actions", {}).get("rss_mb")
     targets["action server resident memory (peak)"] = _target(
         actions_rss, "<= 700 MB", actions_rss is not None and actions_rss <= 700, "RSS of the process tree, MB"

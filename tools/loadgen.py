@@ -22,9 +22,10 @@ SMALL_TALK = "small_talk"  # answered by Rasa alone, never by the action server
 KB_ANSWER = "kb_answer"  # a question that names its procedure: one knowledge-base retrieval
 CLARIFY = "clarify"  # a question without a procedure: "which procedure?" (action server, no retrieval)
 FOLLOW_UP = "follow_up"  # a question that relies on the procedure in context: one retrieval
-KINDS = (SMALL_TALK, KB_ANSWER, CLARIFY, FOLLOW_UP)
+THREE_QUESTIONS = "three_questions"  # one message asking three things about its procedure: three answers
+KINDS = (SMALL_TALK, KB_ANSWER, CLARIFY, FOLLOW_UP, THREE_QUESTIONS)
 #: Turns whose reply comes from the knowledge base (answer_section set).
-RETRIEVING = frozenset({KB_ANSWER, FOLLOW_UP})
+RETRIEVING = frozenset({KB_ANSWER, FOLLOW_UP, THREE_QUESTIONS})
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,11 @@ CLINIC_CONVERSATIONS: tuple[Conversation, ...] = (
         ("how do i prepare for a mammogram", KB_ANSWER),
         ("who does it", FOLLOW_UP),
         ("thank you", SMALL_TALK),
+    ),
+    _conversation(
+        ("hello", SMALL_TALK),
+        ("how long does an abdominal ultrasound take, do i have to fast before it, and does it hurt?", THREE_QUESTIONS),
+        ("thanks", SMALL_TALK),
     ),
 )
 
