@@ -8,13 +8,13 @@ returns a :class:`Turn`: the responses to send and the slots to set. Actions
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
+from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
 from actions.reading import Reading, is_question, read
 from actions.sections import SectionScore
@@ -36,37 +36,6 @@ PERSONAL_MEDICATION = re.compile(
     r"semaglutide|jardiance|prednisone)\b"
     r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
     re.IGNORECASE,
-)
-#: Words around a page's name that ask nothing ("my colonoscopy please", "the mri scan test").
-FILLER = frozenset(
-    {
-        "about",
-        "also",
-        "and",
-        "appointment",
-        "booked",
-        "exam",
-        "for",
-        "have",
-        "info",
-        "information",
-        "next",
-        "please",
-        "procedure",
-        "scan",
-        "scans",
-        "scheduled",
-        "test",
-        "tests",
-        "that",
-        "the",
-        "this",
-        "tomorrow",
-        "week",
-        "with",
-        "what",
-        "your",
-    }
 )
 #: At most this many passages in one answer; the rest is offered as a follow-up.
 MAX_PASSAGES = 3
@@ -134,7 +103,7 @@ class Answerer:
     def _decide(self, request: Request, context: Context) -> Turn:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         reading = read(request.text, request.sentences, [q.text for q in request.questions])
-        procedure = self._focus(request, reading) or context.procedure
+        procedure = focus(request, reading, lambda code: bool(self._kb.procedure_name(code))) or context.procedure
         if request.intent in INTENT_SECTIONS or self._asks_about_a_named_page(request, reading, named):
             if reading.personal:
                 return self._personal(reading.personal, procedure)
@@ -164,7 +133,7 @@ class Answerer:
             if not named:
                 choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
                 return self._ask_which(choices, context.pending_question, context.procedure)
-            if not context.pending_question and self._keywords(request):
+            if not context.pending_question and topic_words(request):
                 # "colonoscopy sedation": a page's name and a topic, not just the name.
                 return self._answer_keywords(request, reading, named[-1])
             # The question waiting for a procedure, else the last one asked ("and for the MRI?").
@@ -176,54 +145,6 @@ class Answerer:
         if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
             return self._more(context.procedure, context.more_section, context.shown)
         return Turn((Utterance("utter_anything_else"),), procedure)
-
-    def _focus(self, request: Request, reading: Reading) -> str | None:
-        """The page a message is about, of those it names.
-
-        A question is about the page it names first ("is 93015 related to the
-        nuclear stress test?", "a chest x-ray before my knee surgery"). A story
-        names the tests the patient had before the one they ask about ("had a
-        chest x-ray, now they want a CT. Does the dye hurt?"): when the question
-        names none, it is about the page named last before it.
-        """
-        located = len(request.procedure_spans) == len(request.procedures)
-        starts = [start for start, _ in request.procedure_spans] if located else [0] * len(request.procedures)
-        named = [
-            (start, code)
-            for start, code in zip(starts, request.procedures, strict=True)
-            if self._kb.procedure_name(code)
-        ]
-        if not named:
-            return None
-        if len(named) == 1 or not located or is_short(request.text, reading):
-            return named[0][1]
-        question_at = request.text.find(reading.questions[0])
-        if question_at < 0:
-            return named[0][1]
-        question_end = question_at + len(reading.questions[0])
-        in_question = [code for start, code in named if question_at <= start < question_end]
-        if in_question:
-            return in_question[0]
-        before = [(start, code) for start, code in named if start < question_at]
-        if not before:
-            return named[0][1]
-        # The first page of the last sentence before the question that names one
-        # ("now they want a CT", but "a chest x-ray before my knee surgery").
-        sentence_of = self._sentence_index(request.text, reading)
-        last = sentence_of(before[-1][0])
-        return next(code for start, code in before if sentence_of(start) == last)
-
-    @staticmethod
-    def _sentence_index(text: str, reading: Reading) -> Callable[[int], int]:
-        """Which of the reading's sentences a character offset falls in."""
-        starts: list[int] = []
-        cursor = 0
-        for sentence in reading.sentences:
-            found = text.find(sentence, cursor)
-            if found >= 0:
-                starts.append(found)
-                cursor = found + len(sentence)
-        return lambda offset: bisect.bisect_right(starts, offset)
 
     @staticmethod
     def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
@@ -259,16 +180,6 @@ class Answerer:
         if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section:
             turn = replace(turn, utterances=(*turn.utterances, Utterance("utter_care_team_line")))
         return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
-
-    @staticmethod
-    def _keywords(request: Request) -> tuple[str, ...]:
-        """The words of a message besides the pages' names, that are not filler ("mri pregnancy": pregnancy)."""
-        if not request.procedure_spans:
-            return ()
-        text = request.text
-        for start, end in sorted(request.procedure_spans, reverse=True):
-            text = text[:start] + " " + text[end:]
-        return tuple(w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in FILLER)
 
     def _answer_keywords(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """A page's name with a topic word: the section the knowledge base clearly prefers, else the page's summary."""

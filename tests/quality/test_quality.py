@@ -30,22 +30,22 @@ MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
 PUBLIC_SETS = ("public_style", "real_patients_dev")
-#: Their floors: a little below what this code measured on 2026-12-01 (the fast subset after the last
-#: training: public_style 0.633 / 0.195 / 0.202 / 1.0, real patients' dev 0.75 / 0.179 / 0.111 / 1.0;
-#: retraining after a data change moves each by a few points), so that a change that loses ground fails
+#: Their floors: a little below what this code measured on 2026-12-01 after each question of a story was
+#: classified apart (public_style 0.777 / 0.130 / 0.012 / 1.0, real patients' dev 0.75 / 0.143 / 0.037 / 1.0;
+#: before: 0.633 / 0.195 / 0.202 and 0.75 / 0.179 / 0.111), so that a change that loses ground fails
 #: make test. Issue 15's targets are higher (general >= 0.85, confident wrong <= 0.03, personal
 #: answered <= 0.03): make eval reports the distance.
 PUBLIC_FLOORS = {
     "public_style": {
-        "general_accuracy": 0.60,
-        "confident_wrong_rate": 0.22,
-        "personal_answered_rate": 0.23,
+        "general_accuracy": 0.74,
+        "confident_wrong_rate": 0.16,
+        "personal_answered_rate": 0.04,
         "emergency_recall": 1.0,
     },
     "real_patients_dev": {
         "general_accuracy": 0.70,
-        "confident_wrong_rate": 0.22,
-        "personal_answered_rate": 0.17,
+        "confident_wrong_rate": 0.18,
+        "personal_answered_rate": 0.08,
         "emergency_recall": 1.0,
     },
 }

@@ -1,0 +1,46 @@
+"""Section choice for a message whose questions were classified one by one (examples written by the team)."""
+
+from __future__ import annotations
+
+from actions.questions import CLASSIFIER_SURE, by_question, choose
+from actions.reading import read
+from actions.sections import SectionScore
+
+
+def scores(*ranked: str) -> list[SectionScore]:
+    return [SectionScore(section, 0.9 - 0.1 * i) for i, section in enumerate(ranked)]
+
+
+def test_each_question_is_answered_from_its_own_intent_in_order() -> None:
+    choice = by_question(
+        [("ask_duration", 0.95), ("ask_recovery", 0.9)],
+        [scores("duration", "setting"), scores("recovery", "risks_and_complications")],
+    )
+    assert choice.sections == ("duration", "recovery")
+
+
+def test_an_unsure_first_question_that_the_knowledge_base_disputes_is_offered() -> None:
+    choice = by_question([("ask_setting", CLASSIFIER_SURE - 0.1)], [scores("procedure_description", "setting")])
+    assert choice.offer == ("setting", "procedure_description") and not choice.sections
+
+
+def test_an_unsure_later_question_falls_back_to_the_knowledge_bases_standout() -> None:
+    choice = by_question(
+        [("ask_duration", 0.9), ("ask_setting", 0.2)],
+        [scores("duration"), [SectionScore("personnel", 0.7), SectionScore("setting", 0.5)]],
+    )
+    assert choice.sections == ("duration", "personnel")
+
+
+def test_the_whole_message_leads_when_no_part_asks_what_it_asks() -> None:
+    text = "I'm claustrophobic. What is it like inside the machine, is my whole head covered?"
+    reading = read(text, asked=("What is it like inside the machine", "is my whole head covered?"))
+    choice = choose(
+        "ask_patient_experience",
+        0.98,
+        text,
+        reading,
+        lambda question: scores("patient_experience", "summary"),
+        [("ask_summary", 0.6), ("ask_procedure_description", 0.5)],
+    )
+    assert choice.sections[0] == "patient_experience"
