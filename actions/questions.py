@@ -73,10 +73,30 @@ def choose(
             # The message as a whole asks what none of its parts seems to alone ("I'm claustrophobic.
             # What is it like inside, is my head covered?"): its first question is the whole message's.
             asked = [(intent, confidence), *asked[1:]]
-        return by_question(asked, [scores_of(question) for question in reading.questions])
+        return by_question(asked, [_Lazy(scores_of, question) for question in reading.questions])
     if reading.several:
         return several(classified, [scores_of(question) for question in reading.questions])
     return main_section(classified, confidence, scores_of(reading.questions[0]))
+
+
+class _Lazy(Sequence[SectionScore]):
+    """A question's section scores, computed only if a choice looks at them (a sure intent does not)."""
+
+    def __init__(self, scores_of: ScoresOf, question: str) -> None:
+        self._scores_of = scores_of
+        self._question = question
+        self._scores: Sequence[SectionScore] | None = None
+
+    def _get(self) -> Sequence[SectionScore]:
+        if self._scores is None:
+            self._scores = self._scores_of(self._question)
+        return self._scores
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def by_question(asked: Sequence[tuple[str, float]], scores: Sequence[Sequence[SectionScore]]) -> SectionChoice:
@@ -92,8 +112,12 @@ def by_question(asked: Sequence[tuple[str, float]], scores: Sequence[Sequence[Se
     chosen = list(first.sections)
     for (intent, confidence), question in zip(asked[1:], scores[1:], strict=True):
         section = INTENT_SECTIONS.get(intent)
-        best = question[0].section if question else None
-        pick = section if section and (confidence >= CLASSIFIER_SURE or section == best) else extra_section(question)
+        if section and confidence >= CLASSIFIER_SURE:
+            pick: str | None = section
+        elif section and question and question[0].section == section:
+            pick = section
+        else:
+            pick = extra_section(question)
         if pick and pick not in chosen:
             chosen.append(pick)
     return SectionChoice(tuple(chosen))
@@ -125,6 +149,8 @@ def several(classified: str | None, scores: Sequence[Sequence[SectionScore]]) ->
 
 def main_section(classified: str | None, confidence: float, scores: Sequence[SectionScore]) -> SectionChoice:
     """The first question's section: classifier and knowledge base agree, one is clearly surer, or offer both."""
+    if classified and confidence >= CLASSIFIER_SURE:
+        return SectionChoice((classified,))
     if not scores:
         return SectionChoice((classified,) if classified else ())
     best = scores[0]

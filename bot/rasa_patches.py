@@ -204,6 +204,15 @@ async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str
         self._send_message = plain  # type: ignore[method-assign]
 
 
+def _intent_node(processor: MessageProcessor) -> str:
+    """The graph node whose output has DIET's intent: the questions need nothing after it (language, red flags)."""
+    nodes = processor.model_metadata.predict_schema.nodes
+    for name, node in nodes.items():
+        if node.uses.__name__ == "DIETClassifier":
+            return name
+    return processor.model_metadata.nlu_target
+
+
 def parse_with_questions(
     self: MessageProcessor, message: UserMessage, tracker: Any, only_output_properties: bool = True
 ) -> Dict[str, Any]:
@@ -213,7 +222,7 @@ def parse_with_questions(
     if not questions:
         return parse_data
     clauses = [UserMessage(q, sender_id=message.sender_id, input_channel=message.input_channel) for q in questions]
-    target = self.model_metadata.nlu_target
+    target = _intent_node(self)
     parsed = self.graph_runner.run(
         inputs={PLACEHOLDER_MESSAGE: clauses, PLACEHOLDER_TRACKER: tracker}, targets=[target]
     )[target]

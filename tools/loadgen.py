@@ -232,6 +232,7 @@ async def check_kinds(base_url: str, token: str, conversations: Sequence[Convers
                     KB_ANSWER: section is not None,
                     FOLLOW_UP: section is not None,
                     CLARIFY: section is None and has_buttons,
+                    THREE_QUESTIONS: len(slots.get("answer_sections") or []) == 3,
                 }[turn.kind]
                 if not expected_ok:
                     problems.append(f"{turn.text!r} ({turn.kind}): answer_section={section}, buttons={has_buttons}")
