@@ -70,7 +70,7 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("I had a biopsy taken during the scope last week. When will I hear?", "results"),
         ("how did my sleep study go", "results"),
         ("is a stress test really necessary for me?", "own_case"),
-        ("the brain MRI showed white spots in my head?", "results"),
+        ("my husband's brain MRI picked up some white spots, is that bad?", "results"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
