@@ -204,13 +204,19 @@ async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str
         self._send_message = plain  # type: ignore[method-assign]
 
 
+_INTENT_NODES: Dict[str, str] = {}
+
+
 def _intent_node(processor: MessageProcessor) -> str:
-    """The graph node whose output has DIET's intent: the questions need nothing after it (language, red flags)."""
-    nodes = processor.model_metadata.predict_schema.nodes
-    for name, node in nodes.items():
-        if node.uses.__name__ == "DIETClassifier":
-            return name
-    return processor.model_metadata.nlu_target
+    """The graph node whose output has DIET's intent: the questions need nothing after it (language, red flags).
+
+    Looked up once per loaded model, not per message.
+    """
+    metadata = processor.model_metadata
+    if metadata.model_id not in _INTENT_NODES:
+        names = [name for name, node in metadata.predict_schema.nodes.items() if node.uses.__name__ == "DIETClassifier"]
+        _INTENT_NODES[metadata.model_id] = names[0] if names else metadata.nlu_target
+    return _INTENT_NODES[metadata.model_id]
 
 
 def parse_with_questions(
