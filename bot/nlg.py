@@ -13,6 +13,7 @@ set by :mod:`bot.components.language`), a response's Spanish variant
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Dict
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -26,6 +27,8 @@ from common.settings import settings
 NOTICE = "utter_notice"
 #: Responses sent alone, without the first-reply notice (utter_outreach and utter_other_language say it themselves).
 WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency", "utter_outreach", "utter_other_language"})
+#: How many conversations' last noticed turn are remembered (one entry each; the oldest goes first).
+NOTICED_TURNS = 10_000
 #: The languages whose variants the domain has, as the response name's suffix ("utter_emergency_es").
 VARIANT_LANGUAGES = frozenset({"es"})
 
@@ -47,17 +50,28 @@ def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
     return True
 
 
+def turn_key(tracker: DialogueStateTracker) -> tuple[str, str]:
+    """The conversation and its patient's latest message: one turn, however many replies it has."""
+    latest = tracker.latest_message
+    message = (latest.message_id or str(latest.timestamp)) if latest is not None else ""
+    return tracker.sender_id, message
+
+
 class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """The domain's responses, with the clinic's settings as fill-in values.
 
     The first reply of a session starts with the notice (``utter_notice``):
     general information, not medical advice, and what to do in an emergency.
-    An emergency reply is sent alone.
+    An emergency reply is sent alone. When one action sends several replies
+    (a hand-off and an offer of the general page), only the first carries it:
+    Rasa renders them all before any is recorded in the tracker, so the turn
+    that got the notice is remembered here.
     """
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self._values = settings().response_values()
+        self._noticed: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     async def generate(
         self,
@@ -74,8 +88,20 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             message = await super().generate(variant, tracker, output_channel, **values)
         else:
             message = await super().generate(utter_action, tracker, output_channel, **values)
-        if message and message.get("text") and utter_action not in WITHOUT_NOTICE and first_reply_of_session(tracker):
+        if message and message.get("text") and utter_action not in WITHOUT_NOTICE and self._first_of_session(tracker):
             notice = await super().generate(NOTICE, tracker, output_channel, **values)
             if notice and notice.get("text"):
                 message = {**message, "text": f"{notice['text']}\n\n{message['text']}"}
         return message
+
+    def _first_of_session(self, tracker: DialogueStateTracker) -> bool:
+        """Whether this reply is the session's first, counting replies of this turn not yet recorded."""
+        if not first_reply_of_session(tracker):
+            return False
+        key = turn_key(tracker)
+        if key in self._noticed:
+            return False
+        self._noticed[key] = None
+        while len(self._noticed) > NOTICED_TURNS:
+            self._noticed.popitem(last=False)
+        return True

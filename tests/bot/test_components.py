@@ -133,6 +133,17 @@ def test_first_reply_of_a_session_carries_the_notice(monkeypatch: pytest.MonkeyP
     assert SlotSet  # imported for readers: slots fill responses as usual
 
 
+def test_several_replies_of_the_first_turn_carry_the_notice_once() -> None:
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    fresh = DialogueStateTracker.from_events("p", [SessionStarted(), UserUttered("hi", message_id="m1")])
+    replies = [asyncio.run(nlg.generate("utter_greet", fresh, "rest")) for _ in range(2)]
+    texts = [reply["text"] for reply in replies if reply is not None]
+    assert [text.startswith("General information") for text in texts] == [True, False]
+    other = DialogueStateTracker.from_events("q", [SessionStarted(), UserUttered("hi", message_id="m1")])
+    reply = asyncio.run(nlg.generate("utter_greet", other, "rest"))
+    assert reply is not None and reply["text"].startswith("General information")  # another patient's first reply
+
+
 def test_a_new_alias_is_recognised_after_regeneration(tmp_path: Path) -> None:
     import shutil
 
