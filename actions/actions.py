@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 #: How close (in confidence) an interpretation must be to the best one to be offered.
 CLARIFY_MARGIN = 0.25
 CLARIFY_MIN_CONFIDENCE = 0.1
+#: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
+CLARIFY_CANDIDATES = 3
 
 
 def request_from(tracker: Tracker) -> Request:
@@ -121,6 +123,9 @@ class ActionAnswer(Action):
 class ActionClarify(Action):
     """When NLU is unsure: offer the two or three likeliest questions, or say what the bot can do."""
 
+    def __init__(self, answerer_: Answerer | None = None) -> None:
+        self._answerer = answerer_
+
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_clarify"
@@ -131,6 +136,12 @@ class ActionClarify(Action):
         request = request_from(tracker)
         procedure = request.procedures[-1] if request.procedures else None
         candidates = [r for r in ranking if r.get("name") in INTENT_SECTIONS]
+        settled = (self._answerer or answerer()).settle(
+            request, context_from(tracker), [r["name"] for r in candidates[:CLARIFY_CANDIDATES]]
+        )
+        if settled is not None:
+            logger.info("clarify settled: procedure=%s section=%s", settled.procedure, settled.answer_section)
+            return send(settled, dispatcher, tracker)
         best = candidates[0]["confidence"] if candidates else 0.0
         close = [
             r["name"]

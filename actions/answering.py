@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
+from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
 from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
-from actions.reading import Reading, is_question, read
+from actions.reading import Reading, asks_if_safe, is_question, read, safety_condition
 from actions.sections import SectionScore
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
@@ -25,6 +25,8 @@ from knowledge.sections import SECTION_TITLES
 
 #: The question intent of each section (for "did you mean" buttons and follow-ups).
 SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
+#: The section that answers whether a procedure is safe for someone with a condition.
+RISKS = "risks_and_complications"
 
 __all__ = ["Answerer", "Button", "Context", "Request", "Retriever", "Turn", "Utterance", "intent_payload"]
 
@@ -56,6 +58,10 @@ SUGGESTION_TITLES = {
 
 class Retriever(Protocol):
     """Read access to the knowledge base, as the dialogue needs it."""
+
+    def prepare(self, questions: Sequence[str]) -> None:
+        """Embed several questions of one message together (only a saving: each is embedded when needed)."""
+        ...
 
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's CPT code and the name patients know, in a stable order."""
@@ -146,6 +152,29 @@ class Answerer:
             return self._more(context.procedure, context.more_section, context.shown)
         return Turn((Utterance("utter_anything_else"),), procedure)
 
+    def settle(self, request: Request, context: Context, likeliest: Sequence[str]) -> Turn | None:
+        """NLU was unsure of a message naming a page: what the page can settle, else ``None`` (offer choices).
+
+        A personal case is handed off; a safety question with a condition is
+        answered from the page's risks; otherwise the page's best section answers
+        when it leads clearly and its intent is among NLU's ``likeliest``.
+        """
+        named = [code for code in request.procedures if self._kb.procedure_name(code)]
+        if not named:
+            return None
+        reading = read(request.text, request.sentences, [q.text for q in request.questions])
+        procedure = focus(request, reading, lambda code: bool(self._kb.procedure_name(code))) or named[-1]
+        if reading.personal:
+            return self._personal(reading.personal, procedure)
+        if reading.conditions and asks_if_safe(reading.questions[0]):
+            return self.respond(replace(request, intent="ask_personal_advice"), context)
+        scores = self._kb.section_scores(reading.questions[0], procedure)
+        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
+        intent = SECTION_INTENTS.get(scores[0].section) if scores else None
+        if intent is not None and intent in likeliest and lead >= MARGIN:
+            return self.respond(replace(request, intent=intent, confidence=1.0), context)
+        return None
+
     @staticmethod
     def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
         """A long message that names a page and asks something, though NLU heard only the name."""
@@ -158,6 +187,10 @@ class Answerer:
 
     def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """Answer the message's questions (up to three), or offer two sections when unsure."""
+        if reading.conditions and asks_if_safe(reading.questions[0]) and self._kb.section(procedure, RISKS):
+            # "I have a pacemaker, can I have an MRI?": the page's risks, then the care team's line.
+            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[RISKS], 1.0)
+            request = replace(request, intent=first.intent, confidence=1.0, questions=(first, *request.questions[1:]))
         asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
         choice = choose(
             request.intent,
@@ -173,6 +206,8 @@ class Answerer:
             return Turn((Utterance("utter_default"),), procedure)
         short = is_short(request.text, reading)
         texts = [request.text] if short else list(reading.questions)
+        if len(choice.sections) > 1:
+            self._kb.prepare(texts[: len(choice.sections)])
         turns = [
             self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
         ]
@@ -182,7 +217,16 @@ class Answerer:
         return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
 
     def _answer_keywords(self, request: Request, reading: Reading, procedure: str) -> Turn:
-        """A page's name with a topic word: the section the knowledge base clearly prefers, else the page's summary."""
+        """A page's name with a topic word: the section the knowledge base clearly prefers, else the page's summary.
+
+        A condition as the topic ("mri pregnancy", "ct pacemaker") asks whether it is safe: the page's
+        risks, and the line that sends the patient's own case to the care team.
+        """
+        if safety_condition(" ".join(topic_words(request))) and self._kb.section(procedure, RISKS):
+            turn = self.answer(procedure, RISKS, request.text)
+            if turn.answer_section:
+                utterances = (*turn.utterances, Utterance("utter_care_team_line"))
+                return replace(turn, utterances=utterances, last_question=SECTION_INTENTS[RISKS])
         scores = self._kb.section_scores(request.text, procedure)
         if not scores:
             return self._introduce(procedure)
@@ -219,6 +263,8 @@ class Answerer:
         mentions_own_medicine = bool(reading.conditions) or bool(PERSONAL_MEDICATION.search(request.text))
         if reading.personal or procedure is None or not mentions_own_medicine:
             return self._personal(reading.personal or "own_case", procedure)
+        if reading.conditions and asks_if_safe(reading.questions[0]):
+            return self._answer_questions(request, reading, procedure)
         scores = self._kb.section_scores(reading.questions[0], procedure)
         lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
         if not scores or lead < MARGIN / 2:

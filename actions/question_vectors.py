@@ -33,7 +33,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -174,6 +174,28 @@ class QuestionVectors:
                 return vectors
         self.stats.embedded_inline += 1
         return self._embedder.encode([text])
+
+    def vectors(self, texts: Sequence[str]) -> list[Vectors]:
+        """Several questions' embeddings: the hinted ones, and the rest embedded in one batch."""
+        found: dict[str, Vectors] = {}
+        with self._lock:
+            self._expire(self._clock())
+            entries = {text: self._waiting.pop(text, None) for text in texts}
+        for text, entry in entries.items():
+            if entry is None:
+                continue
+            try:
+                found[text] = entry[1].result()
+            except Exception:  # the hint failed; the question is embedded below
+                logger.exception("embedding a hinted question failed")
+            else:
+                self.stats.used += 1
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            self.stats.embedded_inline += len(missing)
+            batch = self._embedder.encode(missing)
+            found.update({text: batch[i : i + 1] for i, text in enumerate(missing)})
+        return [found[text] for text in texts]
 
     def counts(self) -> tuple[int, int]:
         """Questions answered so far with a hinted vector, and with one embedded on demand."""

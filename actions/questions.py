@@ -69,9 +69,11 @@ def choose(
             classified
             and confidence >= CLASSIFIER_SURE
             and classified not in {INTENT_SECTIONS.get(i) for i, _ in asked}
+            and (len(asked) > 1 or asked[0][1] < confidence)
         ):
             # The message as a whole asks what none of its parts seems to alone ("I'm claustrophobic.
             # What is it like inside, is my head covered?"): its first question is the whole message's.
+            # A single question asked after a story or a topic, and surer alone, keeps its own intent.
             asked = [(intent, confidence), *asked[1:]]
         return by_question(asked, [_Lazy(scores_of, question) for question in reading.questions])
     if reading.several:

@@ -204,7 +204,8 @@ _OWN_CASE = re.compile(
 #: A personal condition that changes what the patient should do: the general answer, plus the care team.
 _CONDITION = re.compile(
     r"\b(?:pregnan\w*|breast-?feeding|breastfeed\w*|nursing (?:my|a) (?:baby|newborn)|"
-    r"pacemaker|defibrillator|icd\b|implants?|implanted|metal (?:in my|plates?|rods?|screws?|pins?|clips?)|"
+    r"pacemaker|defibrillator|icd\b|implants?|implanted|"
+    r"metal (?:in my|plates?|rods?|screws?|pins?|clips?|fragments?|pieces?|shavings?)|"
     r"titanium|stents?|shrapnel|cochlear|insulin pump|"
     r"allerg\w* to (?:contrast|dye|iodine|shellfish|latex|sedation|anesthesia|anaesthesia)|"
     r"(?:contrast|dye|iodine|shellfish|latex) allerg\w*|"
@@ -217,6 +218,24 @@ _CONDITION = re.compile(
 _CONDITION_OWNER = re.compile(
     r"\b(?:i'm|i’m|im|i am|i have|i've|i’ve|i've got|i take|i'm on|i am on|i use|i wear|"
     r"i was|i had|as a|my|being|since i'm|since i am|because i'm|because i am|with my|i'm a|i am a)\b",
+    re.IGNORECASE,
+)
+
+#: A question whether a procedure is safe, or possible at all, for someone ("is it safe", "can I still have one").
+_SAFETY = re.compile(
+    r"\b(?:safe|safely|unsafe|dangerous|harmful|risky|risks?|danger)\b"
+    r"|\b(?:is|are) (?:it|that|this|they|a|an|the)\b[^?.]{0,40}\b(?:ok|okay|alright|all right|fine|a problem)\b"
+    r"|\b(?:can|could|may) (?:i|we|people|patients|someone|anyone|a person|you|he|she|they)\b[^?.]{0,30}"
+    r"\b(?:have|get|do|undergo|go through)\b"
+    r"|\bcan (?:a|an|the|it|one|this|that)\b[^?.]{0,40}\bbe (?:done|performed|used)\b"
+    r"|\b(?:hurt|harm|affect) (?:the|my|a|her|his) (?:baby|pregnancy|fetus|foetus|implant|pacemaker|device)\b",
+    re.IGNORECASE,
+)
+
+#: Conditions whose question, given as keywords with a page's name ("mri pregnancy"), is whether it is safe.
+_SAFETY_CONDITION = re.compile(
+    r"\b(?:pregnan\w*|breast-?feeding|breastfeed\w*|pacemakers?|defibrillators?|implants?|metal|titanium|stents?|"
+    r"shrapnel|cochlear|allerg\w*|kidneys?|dialysis)\b",
     re.IGNORECASE,
 )
 
@@ -295,6 +314,20 @@ def conditions(text: str) -> tuple[str, ...]:
             if word not in found:
                 found.append(word)
     return tuple(found)
+
+
+def asks_if_safe(question: str) -> bool:
+    """Whether a question asks if a procedure is safe or possible ("can people with pacemakers have one?").
+
+    With a personal condition in the message, such a question is answered from the
+    page's risks, plus the line that sends the patient's own case to the care team.
+    """
+    return bool(_SAFETY.search(question))
+
+
+def safety_condition(words: str) -> bool:
+    """Whether keywords name a condition that asks if a procedure is safe ("pregnancy", "pacemaker")."""
+    return bool(_SAFETY_CONDITION.search(words))
 
 
 def read(text: str, spans: Sequence[tuple[int, int]] = (), asked: Sequence[str] = ()) -> Reading:

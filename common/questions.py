@@ -36,13 +36,22 @@ _CLAUSE_BREAK = re.compile(
 #: Where one sentence asks a second question: "how long does it take and can I drive after?",
 #: "where is it done, who does it, and is it painful?".
 _NEXT_QUESTION = re.compile(
-    r"\s*(?:,\s*(?:and|or|but|plus|also)?|\s(?:and|or|but|plus|&|\+)|;|\.{2,}|…)\s+"
+    r"\s*(?:,\s*(?:and|or|but|plus|also)?|\s(?:and|or|but|plus|&|\+)|;|:|\s-+|\.{2,}|…)\s+"
     r"(?=(?:also\s+|then\s+|approximately\s+|roughly\s+|about\s+)?"
     r"(?:what|whats|what's|how|when|where|why|who|who's|which|is|are|can|could|do|does|did|will|would|should|any)\s)",
     re.IGNORECASE,
 )
 #: Words that make a part of a sentence a question, wherever they are ("tell me who does it").
 _ASKS = re.compile(r"\b(?:what|whats|what's|how|when|where|why|who|which|whom|whose)\b|\?", re.IGNORECASE)
+#: A part of a sentence that asks, not one where a question word only joins a description
+#: ("the scan where they put gel on you"): the word is followed the way questions go on.
+_ASKING = re.compile(
+    r"\?|\b(?:whats|what's|hows|how's)\b|"
+    r"\b(?:what|how|when|where|why|who|which)\s+(?:is|are|was|were|do|does|did|can|could|will|would|should|"
+    r"shall|may|might|has|have|long|much|many|often|soon|far|exactly|actually|happens|"
+    r"kind|type|sort)\b",
+    re.IGNORECASE,
+)
 #: A clause this short ("and when?") is not a question of its own.
 MIN_CLAUSE_WORDS = 3
 #: A sentence this long without an end mark may hide its question in its last clauses.
@@ -86,18 +95,31 @@ def split_questions(sentence: str) -> tuple[str, ...]:
     A part is split off only when it starts the way a question starts and is a
     few words long, so "the risks of a CT and an MRI" stays whole.
     """
-    parts = [p.strip() for p in _NEXT_QUESTION.split(sentence) if p and p.strip()]
+    parts = [p.strip().rstrip(" -,;:").strip() for p in _NEXT_QUESTION.split(sentence) if p and p.strip(" -,;:")]
     if len(parts) < 2 or any(len(p.split()) < MIN_CLAUSE_WORDS for p in parts[1:]):
         return (sentence,)
-    if not _ASKS.search(parts[0]):
+    if not _ASKING.search(parts[0]):
         parts = parts[1:]  # "breast x-ray for screening, how often ...": a topic, then the question
     return tuple(parts)
+
+
+def _asked_in(sentence: str) -> tuple[str, ...]:
+    """The questions of one sentence: all its parts when it is a question.
+
+    A sentence that does not start as a question still asks when a topic leads
+    its questions ("dexa scan what does it show and do I stop my vitamins",
+    "ct of the chest with dye, who reads it").
+    """
+    if is_question(sentence):
+        return split_questions(sentence)
+    parts = split_questions(sentence)
+    return parts if parts != (sentence,) else ()
 
 
 def find_questions(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, ...]:
     """The questions a message asks, in order, at most :data:`MAX_QUESTIONS` (the last sentence when none)."""
     sentences = split_sentences(text, spans) or (text.strip(),)
-    asked = [question for s in sentences if is_question(s) for question in split_questions(s)]
+    asked = [question for s in sentences for question in _asked_in(s)]
     if not asked:
         asked = list(question_clauses(sentences[-1]))
     return tuple(asked[:MAX_QUESTIONS]) if asked else (sentences[-1],)

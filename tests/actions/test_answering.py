@@ -193,3 +193,59 @@ def test_several_questions_are_answered_in_one_reply_under_their_titles(tmp_path
     assert turn.utterances[0].response == "utter_answers"
     answers = turn.utterances[0].values["answers"]
     assert answers.index("How long it takes:") < answers.index("Afterwards:")
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("ask_personal_advice", "I have a cochlear implant. Can I still get a brain MRI?"),
+        ("ask_indications", "I'm breastfeeding my newborn, is the brain MRI okay with that?"),
+    ],
+)
+def test_a_safety_question_with_a_condition_is_answered_from_the_risks(
+    answerer: Answerer, intent: str, text: str
+) -> None:
+    turn = answerer.respond(Request(intent, text, ("70551",), confidence=0.8), Context())
+    assert turn.answer_section == "risks_and_complications"
+    assert turn.utterances[-1].response == "utter_care_team_line"
+
+
+def test_a_condition_without_a_safety_question_keeps_the_classifiers_section(answerer: Answerer) -> None:
+    text = "I'm diabetic. How long does the brain MRI take?"
+    turn = answerer.respond(Request("ask_duration", text, ("70551",), confidence=0.9), Context())
+    assert turn.answer_section == "duration"
+    assert turn.utterances[-1].response == "utter_care_team_line"
+
+
+def test_a_pages_name_with_a_condition_as_its_topic_is_answered_from_the_risks(answerer: Answerer) -> None:
+    text = "brain mri pacemaker"
+    turn = answerer.respond(Request("inform_procedure", text, ("70551",), procedure_spans=((0, 9),)), Context())
+    assert turn.answer_section == "risks_and_complications"
+    assert turn.utterances[-1].response == "utter_care_team_line"
+
+
+def _settling(tmp_path: Path) -> Answerer:
+    embedder = HashingEmbedder()
+    examples = {
+        "ask_patient_experience": ["does it hurt", "does it hurt at all", "is it painful"],
+        "ask_duration": ["how long does it take", "how long is the test"],
+    }
+    return Answerer(KnowledgeService(PAGES, tmp_path / "index", embedder, sections=SectionGuesser(embedder, examples)))
+
+
+def test_an_unsure_message_naming_a_page_is_settled_when_the_page_agrees_with_nlu(tmp_path: Path) -> None:
+    answerer = _settling(tmp_path)
+    request = Request("nlu_fallback", "does it hurt at all, the abdominal ultrasound", ("76700",), confidence=0.3)
+    turn = answerer.settle(request, Context(), ["ask_patient_experience", "ask_duration"])
+    assert turn is not None and turn.answer_section == "patient_experience"
+    # The page's best section is not among NLU's likeliest: nothing is settled (the caller offers choices).
+    assert answerer.settle(request, Context(), ["ask_duration", "ask_setting"]) is None
+    # No page named: nothing to settle with.
+    assert answerer.settle(Request("nlu_fallback", "does it hurt at all", confidence=0.3), Context(), []) is None
+
+
+def test_an_unsure_personal_message_is_handed_off(tmp_path: Path) -> None:
+    text = "My abdominal ultrasound report says my liver is bright. What does that mean?"
+    turn = _settling(tmp_path).settle(Request("nlu_fallback", text, ("76700",), confidence=0.3), Context(), [])
+    assert turn is not None and turn.answer_section is None
+    assert turn.utterances[0].response == "utter_handoff_results"

@@ -204,3 +204,25 @@ def test_spare_cpu_without_proc_always_allows_hints(tmp_path: Path) -> None:
     assert spare()
     (tmp_path / "stat").write_text("cpu  10 0 5 80 5 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n", encoding="ascii")
     assert read_proc_stat(str(tmp_path / "stat")) == (85, 100)
+
+
+def test_several_questions_are_embedded_in_one_batch_besides_a_hinted_one() -> None:
+    embedder = CountingEmbedder()
+    batches: list[int] = []
+    encode = embedder.encode
+
+    def counting(texts: Sequence[str]) -> Vectors:
+        batches.append(len(texts))
+        return encode(texts)
+
+    embedder.encode = counting  # type: ignore[method-assign]
+    vectors = QuestionVectors(embedder)
+    assert vectors.hint("how long is it")
+    vectors.vector("how long is it")  # a hint used by one question
+    assert vectors.hint("does it hurt")
+    got = vectors.vectors(["does it hurt", "can i drive after", "what should i wear"])
+    assert batches == [1, 1, 2]  # each hint alone, then the two questions not hinted together
+    assert [v.shape for v in got] == [(1, HashingEmbedder().encode(["x"]).shape[1])] * 3
+    for text, vector in zip(["does it hurt", "can i drive after", "what should i wear"], got, strict=True):
+        np.testing.assert_allclose(vector, HashingEmbedder().encode([text]))
+    assert vectors.stats.used == 2 and vectors.stats.embedded_inline == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.reading import MAX_QUESTIONS, is_question, read, split_sentences
+from actions.reading import MAX_QUESTIONS, asks_if_safe, is_question, read, safety_condition, split_sentences
 
 
 def test_sentences_come_from_spacys_spans_when_given() -> None:
@@ -116,3 +116,24 @@ def test_a_personal_condition_is_noticed(text: str, condition: str) -> None:
 
 def test_a_condition_without_the_patient_is_not_theirs() -> None:
     assert read("Is an MRI safe for people with a pacemaker?").conditions == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "safe"),
+    [
+        ("can I still get a brain MRI", True),
+        ("is the ultrasound safe while pregnant", True),
+        ("is a chest ct okay with that", True),
+        ("can a bone density scan be done", True),
+        ("will it hurt the baby", True),
+        ("how long does the MRI take", False),
+        ("what should I wear", False),
+    ],
+)
+def test_a_question_whether_it_is_safe_or_possible(question: str, safe: bool) -> None:
+    assert asks_if_safe(question) is safe
+
+
+def test_keywords_that_name_a_safety_condition() -> None:
+    assert safety_condition("pregnancy") and safety_condition("pacemaker") and safety_condition("titanium implants")
+    assert not safety_condition("sedation") and not safety_condition("prep")

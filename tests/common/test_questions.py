@@ -14,7 +14,7 @@ from common.questions import MAX_QUESTIONS, asks_apart, find_questions, split_qu
         ("what is a DEXA scan, and is it safe?", ("what is a DEXA scan", "is it safe?")),
         (
             "ultrasound of the belly - who does it, where is it done and does it hurt",
-            ("ultrasound of the belly - who does it", "where is it done", "does it hurt"),
+            ("who does it", "where is it done", "does it hurt"),  # the topic before the dash is not asked
         ),
         ("why do they do it + what should I bring", ("why do they do it", "what should I bring")),
     ],
@@ -52,3 +52,22 @@ def test_at_most_three_questions_across_sentences_and_clauses() -> None:
     questions = find_questions("What is it and how long is it? Does it hurt? Can I drive after?")
     assert len(questions) == MAX_QUESTIONS
     assert questions[0] == "What is it"
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("knee scope with the little camera, who does it", ("who does it",)),
+        ("the heart test where they put gel on your chest, is it loud", ("is it loud",)),
+        ("bone scan what does it measure and can I eat before", ("bone scan what does it measure", "can I eat before")),
+        ("Before I call them back I want to know one thing: how long is the recovery?", ("how long is the recovery?",)),
+        ("lung scan - why do they do it", ("why do they do it",)),
+    ],
+)
+def test_a_topic_before_the_question_is_not_asked(text: str, questions: tuple[str, ...]) -> None:
+    assert find_questions(text) == questions
+
+
+def test_a_statement_without_a_question_is_the_whole_message() -> None:
+    text = "My knee hurts and the doctor wants a scope and I had one before."
+    assert find_questions(text) == (text,)
