@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answering import Answerer, Context, Request, Turn, intent_payload
+from actions.answering import SETTLE_CANDIDATES, Answerer, Context, Request, Turn, intent_payload
 from actions.forget_me import ActionForgetMe  # noqa: F401 (the action server registers every action of the package)
 from actions.runtime import answerer, service
 from knowledge.intents import INTENT_SECTIONS
@@ -21,8 +21,6 @@ logger = logging.getLogger(__name__)
 #: How close (in confidence) an interpretation must be to the best one to be offered.
 CLARIFY_MARGIN = 0.25
 CLARIFY_MIN_CONFIDENCE = 0.1
-#: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
-CLARIFY_CANDIDATES = 3
 
 
 def request_from(tracker: Tracker) -> Request:
@@ -137,7 +135,7 @@ class ActionClarify(Action):
         procedure = request.procedures[-1] if request.procedures else None
         candidates = [r for r in ranking if r.get("name") in INTENT_SECTIONS]
         settled = (self._answerer or answerer()).settle(
-            request, context_from(tracker), [r["name"] for r in candidates[:CLARIFY_CANDIDATES]]
+            request, context_from(tracker), [r["name"] for r in candidates[:SETTLE_CANDIDATES]]
         )
         if settled is not None:
             logger.info("clarify settled: procedure=%s section=%s", settled.procedure, settled.answer_section)

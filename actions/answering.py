@@ -25,6 +25,8 @@ from knowledge.sections import SECTION_TITLES
 
 #: The question intent of each section (for "did you mean" buttons and follow-ups).
 SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
+#: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
+SETTLE_CANDIDATES = 3
 #: The section that answers whether a procedure is safe for someone with a condition.
 RISKS = "risks_and_complications"
 

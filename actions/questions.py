@@ -1,6 +1,7 @@
 """Which sections to answer from: the intent classifier and the knowledge base, together.
 
-A short question's intent is the classifier's, as it always was. For a long
+A short question's intent is the classifier's, as it always was, when it is
+at least fairly sure (:data:`CLASSIFIER_SURE`). For a long
 message, or one that asks several things, each question sentence is also
 scored against every section (:class:`actions.sections.SectionGuesser` plus
 its best passage on the procedure's page). When the two agree, or one is
@@ -62,7 +63,7 @@ def choose(
     alone (in the order of ``reading.questions``), when NLU classified them apart.
     """
     classified = INTENT_SECTIONS.get(intent)
-    if classified and is_short(text, reading):
+    if classified and is_short(text, reading) and confidence >= CLASSIFIER_SURE:
         return SectionChoice((classified,))
     if asked and INTENT_SECTIONS.get(asked[0][0]):
         if (

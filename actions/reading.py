@@ -91,7 +91,7 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i’m|i've|i’ve|im|ive|me|my|mine)\b",
 _HAD_TEST = re.compile(
     rf"\b(?:had|did|got|underwent|done|took|went (?:in )?for)\s+(?:an?\s+|my\s+|the\s+|some\s+)?"
     rf"(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
-    rf"|\b{_OWNER}\s+(?:{_WORD}\s+){{0,2}}?{_TESTS}\b"
+    rf"|\b{_OWNER}\s+(?:{_WORD}\s+){{0,3}}?{_TESTS}\b"
     rf"|\b{_TESTS}\s+(?:scan\s+)?(?:showed|shows|indicates|indicated|revealed|says|said|found|detected|"
     r"came back|mentioned)\b",
     re.IGNORECASE,
@@ -239,6 +239,19 @@ _SAFETY_CONDITION = re.compile(
     re.IGNORECASE,
 )
 
+#: The patient's own past procedure told with a question mark and nothing asked ("I had a scope in May
+#: for a tear?"): what they want to know is about their own case.
+_TOLD_WITH_A_QUESTION_MARK = re.compile(
+    r"^(?:i|i've|i have|i had|i got|my)\b"
+    r"(?![^?]*\b(?:what|how|when|where|why|who|which|can|could|should|would|will|is|are|do|does)\b)[^?]*\?$",
+    re.IGNORECASE,
+)
+_OWN_PROCEDURE = re.compile(
+    rf"\b(?:had|got|underwent)\s+(?:an?\s+|my\s+|the\s+)?(?:{_WORD}\s+){{0,2}}?"
+    rf"(?:{_TESTS}|arthroscopy|surgery|scope|procedure|operation)\b",
+    re.IGNORECASE,
+)
+
 #: The reasons a message is a personal case, for the hand-off's wording.
 PERSONAL_KINDS = ("results", "symptoms", "own_case")
 
@@ -276,6 +289,8 @@ def personal_kind(questions: Sequence[str], context: str) -> str | None:
     if _OWN_RESULTS.search(asked) or (_WAITING.search(asked) and (own_test or _PAST_TEST.search(context))):
         return "results"
     if _OWN_CASE.search(asked) or any(_NEED_TEST.search(q.strip()) for q in questions):
+        return "own_case"
+    if any(_TOLD_WITH_A_QUESTION_MARK.match(q.strip()) and _OWN_PROCEDURE.search(q) for q in questions):
         return "own_case"
     if _DIAGNOSED.search(asked) and (first_person or own_test):
         return "own_case"

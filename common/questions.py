@@ -52,6 +52,13 @@ _ASKING = re.compile(
     r"kind|type|sort)\b",
     re.IGNORECASE,
 )
+#: A yes-no question's start: an auxiliary and then its subject ("is it loud", not "did more bloodwork").
+_YES_NO = re.compile(
+    r"^(?:(?:is|are|am|was|were|can|could|will|would|should|may|might)\s+"
+    r"(?:it|i|you|they|he|she|we|there|this|that|these|those|the|a|an|my|your|his|her|our|their|one)"
+    r"|(?:do|does|did|has|have)\s+(?:it|i|you|they|he|she|we|there|this|that|these|those))\b",
+    re.IGNORECASE,
+)
 #: A clause this short ("and when?") is not a question of its own.
 MIN_CLAUSE_WORDS = 3
 #: A sentence this long without an end mark may hide its question in its last clauses.
@@ -98,7 +105,7 @@ def split_questions(sentence: str) -> tuple[str, ...]:
     parts = [p.strip().rstrip(" -,;:").strip() for p in _NEXT_QUESTION.split(sentence) if p and p.strip(" -,;:")]
     if len(parts) < 2 or any(len(p.split()) < MIN_CLAUSE_WORDS for p in parts[1:]):
         return (sentence,)
-    if not _ASKING.search(parts[0]):
+    if not _ASKING.search(parts[0]) and not _QUESTION_START.match(parts[0]):
         parts = parts[1:]  # "breast x-ray for screening, how often ...": a topic, then the question
     return tuple(parts)
 
@@ -113,7 +120,9 @@ def _asked_in(sentence: str) -> tuple[str, ...]:
     if is_question(sentence):
         return split_questions(sentence)
     parts = split_questions(sentence)
-    return parts if parts != (sentence,) else ()
+    if parts == (sentence,) or not (_ASKING.search(parts[0]) or _YES_NO.match(parts[0])):
+        return ()  # "They did bloodwork, did an x-ray, and now ...": a story, not a question
+    return parts
 
 
 def find_questions(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, ...]:

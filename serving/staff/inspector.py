@@ -48,13 +48,20 @@ def parse(text: str, config: Settings) -> dict[str, Any]:
 
 def try_question(text: str, procedure: str | None, config: Settings) -> dict[str, Any]:
     """The reply and its reasons, as ``POST /staff/api/try`` gives them (CONTRACT.md)."""
-    from actions.answering import Context, Request
+    from actions.answering import SETTLE_CANDIDATES, Context, Request
     from actions.runtime import answerer, service
+    from knowledge.intents import INTENT_SECTIONS
 
     nlu = parse(text, config)
     intent = nlu.get("intent") or {}
     request = Request.from_parse({**nlu, "text": text})
-    turn = answerer().respond(request, Context(procedure=procedure or None))
+    context = Context(procedure=procedure or None)
+    settled = None
+    if request.intent == "nlu_fallback":
+        # As action_clarify does: the page settles an unsure message when it agrees with NLU.
+        likeliest = [r.get("name") for r in nlu.get("intent_ranking") or [] if r.get("name") in INTENT_SECTIONS]
+        settled = answerer().settle(request, context, [str(name) for name in likeliest[:SETTLE_CANDIDATES]])
+    turn = settled or answerer().respond(request, context)
     passages: list[dict[str, Any]] = []
     if turn.procedure and turn.answer_section:
         ranked = service().view().rank(text, turn.procedure, turn.answer_section)
@@ -71,7 +78,7 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
         ],
         "procedure": turn.procedure,
         "section": turn.answer_section,
-        "sections": [turn.answer_section] if turn.answer_section else [],
+        "sections": list(turn.answer_sections),
         "reply": "\n".join(render(u.response, u.values, config) for u in turn.utterances),
         "passages": passages,
     }

@@ -71,6 +71,8 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("how did my sleep study go", "results"),
         ("is a stress test really necessary for me?", "own_case"),
         ("my husband's brain MRI picked up some white spots, is that bad?", "results"),
+        ("they saw a shadow on my right lower lung x-ray?", "results"),
+        ("I had a knee scope in the spring for a torn cartilage?", "own_case"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
@@ -92,6 +94,7 @@ def test_personal_questions_are_recognised(text: str, kind: str) -> None:
         "will the gel from the ultrasound irritate my skin",
         "is it normal to feel tired after a sleep study",
         "A friend had one last year. Is it common to feel sleepy after the sedation?",
+        "I had a colonoscopy five years ago, how often should I have one?",
     ],
 )
 def test_general_questions_are_not_personal(text: str) -> None:

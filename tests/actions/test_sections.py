@@ -64,11 +64,23 @@ def test_an_extra_question_needs_a_clear_section() -> None:
     assert extra_section(scored(("recovery", 0.2), ("duration", 0.0))) is None
 
 
-def test_a_short_question_is_the_classifiers_alone() -> None:
+def test_a_short_question_is_the_classifiers_alone_when_it_is_fairly_sure() -> None:
     def never(question: str) -> list[SectionScore]:
         raise AssertionError("a short question needs no scores")
 
-    assert choose("ask_duration", 0.3, "how long is it", read("how long is it"), never).sections == ("duration",)
+    assert choose("ask_duration", 0.6, "how long is it", read("how long is it"), never).sections == ("duration",)
+
+
+def test_an_unsure_short_question_is_checked_with_the_knowledge_base() -> None:
+    text = "what is the difference between them"
+    agreeing = choose(
+        "ask_alternatives", 0.32, text, read(text), lambda q: scored(("alternatives", 0.6), ("summary", 0.5))
+    )
+    assert agreeing.sections == ("alternatives",)
+    disagreeing = choose(
+        "ask_purpose", 0.32, text, read(text), lambda q: scored(("alternatives", 0.6), ("summary", 0.5))
+    )
+    assert disagreeing.sections == () and disagreeing.offer == ("purpose", "alternatives")
 
 
 def test_several_questions_each_get_their_section_in_order() -> None:

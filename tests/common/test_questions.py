@@ -71,3 +71,10 @@ def test_a_topic_before_the_question_is_not_asked(text: str, questions: tuple[st
 def test_a_statement_without_a_question_is_the_whole_message() -> None:
     text = "My knee hurts and the doctor wants a scope and I had one before."
     assert find_questions(text) == (text,)
+    story = "They took blood, did an x-ray, and then the surgeon booked the scope. How long is it?"
+    assert find_questions(story) == ("How long is it?",)
+
+
+def test_a_polite_first_question_is_kept() -> None:
+    text = "Could you tell me who reads the bone scan, and roughly how long it takes?"
+    assert find_questions(text) == ("Could you tell me who reads the bone scan", "roughly how long it takes?")
