@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
 
 from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
 from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
 from actions.reading import Reading, asks_if_safe, is_question, read, safety_condition
-from actions.sections import SectionScore
+from actions.retriever import Retriever
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
@@ -56,42 +55,6 @@ SUGGESTION_TITLES = {
     "ask_recovery": "What about afterwards?",
     "ask_risks": "What are the risks?",
 }
-
-
-class Retriever(Protocol):
-    """Read access to the knowledge base, as the dialogue needs it."""
-
-    def prepare(self, questions: Sequence[str]) -> None:
-        """Embed several questions of one message together (only a saving: each is embedded when needed)."""
-        ...
-
-    def procedures(self) -> Sequence[tuple[str, str]]:
-        """Every procedure's CPT code and the name patients know, in a stable order."""
-        ...
-
-    def procedure_name(self, cpt: str) -> str | None:
-        """The name patients know for a code, or ``None`` if there is no such page."""
-        ...
-
-    def section(self, cpt: str, section: str) -> tuple[Passage, ...]:
-        """Every passage of a section, in page order."""
-        ...
-
-    def rank(self, question: str, cpt: str, section: str) -> list[Hit]:
-        """The section's passages ranked by similarity to the question, best first."""
-        ...
-
-    def similar_name(self, cpt: str, code: str) -> str | None:
-        """The name a page's "Similar Codes" gives a related code, if it lists it."""
-        ...
-
-    def section_scores(self, question: str, cpt: str) -> Sequence[SectionScore]:
-        """How much the question looks like each section's questions and passages, best first."""
-        ...
-
-    def guess_procedures(self, question: str) -> tuple[str, ...]:
-        """For a question naming no page: the one it clearly means, two or three likely ones, or none."""
-        ...
 
 
 class Answerer:
