@@ -172,7 +172,10 @@ class Answerer:
         short = is_short(request.text, reading)
         texts = [request.text] if short else list(reading.questions)
         if len(choice.sections) > 1:
-            self._kb.prepare(texts[: len(choice.sections)])
+            asked = texts[: len(choice.sections)]
+            sections = choice.sections
+            ranked = [q for q, s in zip(asked, sections, strict=False) if self._ranked(self._kb.section(procedure, s))]
+            self._kb.prepare(ranked)
         turns = [
             self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
         ]
@@ -268,15 +271,19 @@ class Answerer:
         if not passages:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_no_section_info", values),), procedure)
-        # A short section is given whole: ranking it would change nothing (unless a
-        # threshold may decline it), so its question is not embedded.
-        needs_ranking = len(passages) > WHOLE_SECTION or self._passage_threshold > 0
-        hits = self._kb.rank(question, procedure, section) if question and needs_ranking else []
+        hits = self._kb.rank(question, procedure, section) if question and self._ranked(passages) else []
         if self._passage_threshold > 0 and hits and hits[0].score < self._passage_threshold:
             values = {"procedure_name": name, "topic": SECTION_TITLES[section].lower()}
             return Turn((Utterance("utter_not_sure", values),), procedure)
         chosen = self._choose(passages, hits)
         return self._reply(procedure, section, chosen, passages, hits)
+
+    def _ranked(self, passages: Sequence[Passage]) -> bool:
+        """Whether a section's passages are ranked: a short one is given whole, its question not embedded.
+
+        Ranking would change nothing, unless a threshold may decline the answer.
+        """
+        return len(passages) > WHOLE_SECTION or self._passage_threshold > 0
 
     def _choose(self, passages: tuple[Passage, ...], hits: list[Hit]) -> list[Passage]:
         if len(passages) <= WHOLE_SECTION or not hits:

@@ -129,12 +129,20 @@ class QuestionVectors:
         self.stats = HintStats()
 
     def hint(self, text: str) -> bool:
-        """Start embedding ``text`` in the background; False when it is known already, or no time is spare."""
+        """Start embedding ``text`` in the background (see :meth:`hint_all`)."""
+        return self.hint_all((text,))
+
+    def hint_all(self, texts: Sequence[str]) -> bool:
+        """Start embedding a message's texts in one background batch.
+
+        False when all are known already, the hint thread is busy, or no time is spare.
+        """
         now = self._clock()
         with self._lock:
             self.stats.received += 1
             self._expire(now)
-            if text in self._waiting:
+            fresh = [text for text in dict.fromkeys(texts) if text not in self._waiting]
+            if not fresh:
                 return False
             if self._running:
                 self.stats.dropped_busy += 1
@@ -146,18 +154,28 @@ class QuestionVectors:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-hint")
             self._running = True
             self.stats.started += 1
-            future = self._executor.submit(self._embed, text)
-            self._waiting[text] = (now, future)
+            futures: dict[str, Future[Vectors]] = {text: Future() for text in fresh}
+            for text, future in futures.items():
+                self._waiting[text] = (now, future)
             while len(self._waiting) > self._capacity:
                 self._waiting.popitem(last=False)
+            self._executor.submit(self._embed, futures)
             return True
 
-    def _embed(self, text: str) -> Vectors:
+    def _embed(self, futures: dict[str, Future[Vectors]]) -> None:
         try:
-            return self._embedder.encode([text])
-        finally:
-            with self._lock:
-                self._running = False
+            batch = self._embedder.encode(list(futures))
+        except Exception as error:
+            outcome: Vectors | Exception = error
+        else:
+            outcome = batch
+        with self._lock:
+            self._running = False  # before the results: a question waiting on one may hint the next at once
+        for i, future in enumerate(futures.values()):
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome[i : i + 1])
 
     def vector(self, text: str) -> Vectors:
         """The question's embedding (one normalised row): the hinted one if any, else computed now."""
@@ -255,9 +273,9 @@ class HintListener:
                 continue
             except OSError:
                 return  # closed
-            text = decode_hint(data)
-            if text is not None:
-                self._vectors.hint(text)
+            texts = decode_hint(data)
+            if texts:
+                self._vectors.hint_all(texts)
 
     def close(self) -> None:
         """Stop listening."""

@@ -139,6 +139,12 @@ _SYMPTOM = re.compile(
     re.IGNORECASE,
 )
 #: A question that refers back to the patient's story: "is that bad?", "what could be going on?".
+#: Whether the procedure harmed the patient ("did the noise damage my hearing?", "could it have hurt my vein?").
+_HARMED_ME = re.compile(
+    r"\b(?:did|could|can|has|have|might|would)\b[^?.]{0,40}\b(?:damage[sd]?|harm(?:ed)?|hurt|injur(?:e|ed)|"
+    r"caused?)\b[^?.]{0,20}\b(?:my|me)\b",
+    re.IGNORECASE,
+)
 _IS_IT_NORMAL = re.compile(
     r"\b(?:(?:is|could|can|might|would) (?:this|that|it|they|these|those) (?:be )?(?:normal|ok|okay|bad|serious|"
     r"dangerous|something (?:serious|to worry about|bad)|concerning|a concern|a problem|a serious problem|cancer|"
@@ -303,6 +309,8 @@ def personal_kind(questions: Sequence[str], context: str) -> str | None:
         return "symptoms"
     if own_test and _FINDINGS.search(asked):
         return "results"
+    if _HARMED_ME.search(asked) and _AFTER_MY_PROCEDURE.search(context) and _SYMPTOM.search(context):
+        return "symptoms"
     if _IS_IT_NORMAL.search(asked) and not general:
         if _OWN_RESULTS.search(context) or (own_test and _FINDINGS.search(context)):
             return "results"

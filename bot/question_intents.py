@@ -13,8 +13,10 @@ records them in the parse data as ``questions``: ``[{"text", "intent",
 When the message as a whole was heard as no question at all (out of scope, too
 unsure, a procedure's name, advice about the patient's own health) and its
 first question is clearly a question, the message's intent becomes that
-question's; the whole message's is kept as ``message_intent``. Emergencies,
-other languages and privacy requests are never replaced. Free of Rasa: the
+question's (not a later one's: a story of symptoms often ends in a general
+question, and the whole message is then a personal case); the whole
+message's is kept as ``message_intent``. Emergencies, other languages and
+privacy requests are never replaced. Free of Rasa: the
 patch in :mod:`bot.rasa_patches` runs the graph.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence, Tuple
 
-from common.questions import asks_apart, find_questions
+from common.questions import QUESTION_SURE, asks_apart, find_questions
 
 #: The parse data's keys (read by actions/dialogue.py and the staff console).
 QUESTIONS_KEY = "questions"
@@ -46,9 +48,6 @@ NOT_QUESTIONS = frozenset(
         "other_language",
     }
 )
-#: The question's own confidence must be at least this to replace the message's intent
-#: (chosen on the team's public-style set and the real patients' dev split).
-QUESTION_SURE = 0.5
 
 
 def questions_to_classify(parse_data: Dict[str, Any]) -> Tuple[str, ...]:

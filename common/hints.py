@@ -1,34 +1,46 @@
 """The wire format of question hints, from the Rasa server to the action server.
 
 One UDP datagram per patient message: a fixed prefix naming the format and
-its version, then the message's text in UTF-8. Sent by
-:mod:`bot.components.question_hint`, received by
-:mod:`actions.question_vectors`, which explains why. Standard library only:
-both runtimes import it.
+its version, then the texts the action server will embed, in UTF-8, separated
+by the ASCII record separator. A plain question is one text, the message
+itself; a story around its question, or a message asking several things,
+sends its questions (:func:`common.questions.find_questions`), which are what
+the action ranks passages with. Sent by :mod:`bot.components.question_hint`,
+received by :mod:`actions.question_vectors`, which explains why. Standard
+library only: both runtimes import it.
 """
 
 from __future__ import annotations
 
-#: Marks a datagram as a question hint, and its format's version.
-HINT_PREFIX = b"clinic-faq-hint/1\n"
+from collections.abc import Sequence
+
+#: Marks a datagram as a question hint, and its format's version (2: several texts).
+HINT_PREFIX = b"clinic-faq-hint/2\n"
+#: Between the texts of one hint; never in a patient's text (the channels remove control characters).
+SEPARATOR = "\x1e"
 #: Longer hints are ignored (the Rasa server does not send them).
 MAX_HINT_BYTES = 4096
 
 
-def encode_hint(text: str) -> bytes | None:
-    """The datagram for a message's text, or ``None`` if it is not worth a hint."""
-    stripped = text.strip()
-    if not stripped or stripped.startswith("/"):  # empty, or a button's intent payload
+def encode_hint(texts: Sequence[str]) -> bytes | None:
+    """The datagram for the texts of a message, or ``None`` if none is worth a hint."""
+    kept = [
+        text
+        for text in texts
+        if text.strip() and not text.strip().startswith("/") and SEPARATOR not in text  # "/": a button's payload
+    ]
+    if not kept:
         return None
-    data = HINT_PREFIX + text.encode("utf-8")  # the text exactly as the action will see it
+    data = HINT_PREFIX + SEPARATOR.join(kept).encode("utf-8")  # the texts exactly as the action will see them
     return data if len(data) <= MAX_HINT_BYTES else None
 
 
-def decode_hint(data: bytes) -> str | None:
-    """The text of a hint datagram, or ``None`` if it is not one."""
+def decode_hint(data: bytes) -> tuple[str, ...]:
+    """The texts of a hint datagram; none if it is not one."""
     if not data.startswith(HINT_PREFIX) or len(data) > MAX_HINT_BYTES:
-        return None
+        return ()
     try:
-        return data[len(HINT_PREFIX) :].decode("utf-8")
+        body = data[len(HINT_PREFIX) :].decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return ()
+    return tuple(text for text in body.split(SEPARATOR) if text)

@@ -1,7 +1,8 @@
 """Rasa component: send each message's text ahead to the action server.
 
-First in the NLU pipeline, it sends the text of every patient message in one
-UDP datagram to the action server (``QUESTION_HINT_ADDRESS``, else the local
+First in the NLU pipeline, it sends the text of every patient message (or its
+questions, when it asks them in a story or asks several) in one UDP datagram
+to the action server (``QUESTION_HINT_ADDRESS``, else the local
 action server's port when ``ACTION_SERVER_URL`` is on loopback; see
 :attr:`common.settings.Settings.question_hint_address`) and goes on at once. The action server embeds the text while
 the rest of the pipeline and the policies run on the other core, so a
@@ -28,9 +29,16 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from common.hints import encode_hint
+from common.questions import asks_apart, find_questions
 from common.settings import settings
 
 logger = logging.getLogger(__name__)
+
+
+def hinted_texts(text: str) -> tuple[str, ...]:
+    """What the action will embed: the message, or its questions when it asks them in a story or asks several."""
+    questions = find_questions(text)
+    return questions if asks_apart(text, questions) else (text,)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -75,7 +83,7 @@ class QuestionHint(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Send each message's text ahead; return the messages unchanged."""
         for message in messages:
-            data = encode_hint(message.get(TEXT) or "")
+            data = encode_hint(hinted_texts(message.get(TEXT) or ""))
             sock = self._open() if data is not None else None
             if data is None or sock is None:
                 continue

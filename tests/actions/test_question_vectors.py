@@ -135,16 +135,19 @@ def test_a_failed_hint_falls_back_to_embedding_now() -> None:
     vectors.close()
 
 
-def test_the_wire_format_keeps_the_text_exactly_and_skips_what_is_no_question() -> None:
+def test_the_wire_format_keeps_the_texts_exactly_and_skips_what_is_no_question() -> None:
     text = "  what are the risks? é 🙂 "
-    data = encode_hint(text)
+    data = encode_hint([text])
     assert data is not None
-    assert decode_hint(data) == text, "the action looks the vector up by the exact text"
-    assert encode_hint('/inform_procedure{"procedure": "45378"}') is None
-    assert encode_hint("   ") is None
-    assert encode_hint("x" * MAX_HINT_BYTES) is None
-    assert decode_hint(b"GET / HTTP/1.1\r\n") is None
-    assert decode_hint(data[:-3] + b"\xff\xfe\xfd") is None
+    assert decode_hint(data) == (text,), "the action looks the vector up by the exact text"
+    several = encode_hint(["how long is it", "can I drive after?"])
+    assert several is not None and decode_hint(several) == ("how long is it", "can I drive after?")
+    assert encode_hint(['/inform_procedure{"procedure": "45378"}']) is None
+    assert encode_hint(["   "]) is None
+    assert encode_hint(["x" * MAX_HINT_BYTES]) is None
+    assert decode_hint(b"GET / HTTP/1.1\r\n") == ()
+    assert decode_hint(b"clinic-faq-hint/1\nhow long is it") == ()  # an older format is ignored
+    assert decode_hint(data[:-3] + b"\xff\xfe\xfd") == ()
 
 
 def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
@@ -154,7 +157,7 @@ def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sender.sendto(b"not a hint", listener.address)
-        data = encode_hint("who does the scan?")
+        data = encode_hint(["who does the scan?"])
         assert data is not None
         sender.sendto(data, listener.address)
         wait_until(lambda: vectors.stats.received == 1 and not vectors._running)
@@ -226,3 +229,26 @@ def test_several_questions_are_embedded_in_one_batch_besides_a_hinted_one() -> N
     for text, vector in zip(["does it hurt", "can i drive after", "what should i wear"], got, strict=True):
         np.testing.assert_allclose(vector, HashingEmbedder().encode([text]))
     assert vectors.stats.used == 2 and vectors.stats.embedded_inline == 2
+
+
+def test_a_messages_questions_are_hinted_in_one_batch() -> None:
+    embedder = CountingEmbedder()
+    vectors = QuestionVectors(embedder)
+    assert vectors.hint_all(["how long is it", "can i drive after"])
+    assert not vectors.hint_all(["can i drive after"])  # already on its way: not embedded twice
+    got = vectors.vectors(["how long is it", "can i drive after"])
+    assert embedder.calls == ["how long is it", "can i drive after"]  # embedded once, together
+    assert vectors.counts() == (2, 0)
+    np.testing.assert_allclose(got[1], HashingEmbedder().encode(["can i drive after"]))
+    vectors.close()
+
+
+def test_a_failed_batch_hint_leaves_each_question_to_be_embedded_on_demand() -> None:
+    failing = CountingEmbedder(fail=True)
+    vectors = QuestionVectors(failing)
+    assert vectors.hint_all(["how long is it", "does it hurt"])
+    wait_until(lambda: not vectors._running)
+    failing._fail = False
+    assert [v.shape[0] for v in vectors.vectors(["how long is it", "does it hurt"])] == [1, 1]
+    assert vectors.counts() == (0, 2)
+    vectors.close()

@@ -73,6 +73,7 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("my husband's brain MRI picked up some white spots, is that bad?", "results"),
         ("they saw a shadow on my right lower lung x-ray?", "results"),
         ("I had a knee scope in the spring for a torn cartilage?", "own_case"),
+        ("My arm has been sore since the scan on Monday. Could the injection have damaged my vein?", "symptoms"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
@@ -95,6 +96,7 @@ def test_personal_questions_are_recognised(text: str, kind: str) -> None:
         "is it normal to feel tired after a sleep study",
         "A friend had one last year. Is it common to feel sleepy after the sedation?",
         "I had a colonoscopy five years ago, how often should I have one?",
+        "Can the magnet of an MRI damage my hearing aid?",
     ],
 )
 def test_general_questions_are_not_personal(text: str) -> None:

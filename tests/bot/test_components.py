@@ -191,12 +191,24 @@ def test_question_hint_sends_the_text_ahead_and_leaves_the_message_alone() -> No
         assert component.process(messages) is messages
         assert [m.data for m in messages] == before
         data, _ = receiver.recvfrom(8192)
-        assert decode_hint(data) == "does a colonoscopy hurt?"
+        assert decode_hint(data) == ("does a colonoscopy hurt?",)
         receiver.settimeout(0.2)
         with pytest.raises(socket.timeout):
             receiver.recvfrom(8192)  # a button's payload is not a question: no hint
     finally:
         receiver.close()
+
+
+def test_a_messages_several_questions_are_hinted_as_the_action_will_embed_them() -> None:
+    from bot.components.question_hint import hinted_texts
+
+    assert hinted_texts("does a colonoscopy hurt?") == ("does a colonoscopy hurt?",)
+    assert hinted_texts("how long is the echo and can I drive home after") == (
+        "how long is the echo",
+        "can I drive home after",
+    )
+    story = "My doctor booked a brain MRI. I have never had one. Is it loud?"
+    assert hinted_texts(story) == ("Is it loud?",)
 
 
 def test_question_hint_goes_on_when_nobody_listens_or_hints_are_off() -> None:

@@ -65,3 +65,13 @@ def test_an_emergency_or_a_question_intent_is_never_replaced() -> None:
 def test_a_question_that_is_small_talk_does_not_speak_for_the_message() -> None:
     data = attach(parse("my MRI is tomorrow. thanks!", "inform_procedure", 0.6), [("thanks!", "thank", 0.99)])
     assert data["intent"]["name"] == "inform_procedure"
+
+
+def test_a_later_clear_question_does_not_speak_for_an_unclear_first_one() -> None:
+    text = "My aunt fainted on one. Is that a thing? What are the risks of the stress test?"
+    data = attach(
+        parse(text, "nlu_fallback", 0.9),
+        [("Is that a thing?", "ask_summary", 0.3), ("What are the risks of the stress test?", "ask_risks", 0.95)],
+    )
+    assert data["intent"]["name"] == "nlu_fallback" and MESSAGE_INTENT_KEY not in data
+    assert [q["intent"] for q in data[QUESTIONS_KEY]] == ["ask_summary", "ask_risks"]  # both kept, in order

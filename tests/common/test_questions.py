@@ -78,3 +78,9 @@ def test_a_statement_without_a_question_is_the_whole_message() -> None:
 def test_a_polite_first_question_is_kept() -> None:
     text = "Could you tell me who reads the bone scan, and roughly how long it takes?"
     assert find_questions(text) == ("Could you tell me who reads the bone scan", "roughly how long it takes?")
+
+
+def test_surprise_told_with_a_question_mark_is_not_a_question() -> None:
+    text = "My cousin says he was wide awake the whole time?! Do they put you to sleep for it?"
+    assert find_questions(text) == ("Do they put you to sleep for it?",)
+    assert find_questions("Is it really that loud?!") == ("Is it really that loud?!",)
