@@ -172,9 +172,9 @@ class Answerer:
         short = is_short(request.text, reading)
         texts = [request.text] if short else list(reading.questions)
         if len(choice.sections) > 1:
-            asked = texts[: len(choice.sections)]
+            parts = texts[: len(choice.sections)]
             sections = choice.sections
-            ranked = [q for q, s in zip(asked, sections, strict=False) if self._ranked(self._kb.section(procedure, s))]
+            ranked = [q for q, s in zip(parts, sections, strict=False) if self._ranked(self._kb.section(procedure, s))]
             self._kb.prepare(ranked)
         turns = [
             self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
