@@ -41,6 +41,12 @@ The patches, and the measurement or bug behind each:
     graph, and records them in the parse data (:mod:`bot.question_intents`).
     Measured on the public-style set (issue 15): the classifier trained on
     single questions heard the story, not the question, in most long messages.
+``diet_in_one_batch``
+    ``DIETClassifier.process`` classifies several messages (a story's or a
+    several-question message's questions) in one model run instead of one run
+    each, when it only classifies intents. Measured: the three questions of one
+    message took 6.8 ms through the graph, two thirds of it DIET's three runs;
+    a test shows the intents and confidences are those of one run per message.
 ``socketio_answer_flag``
     The Socket.IO output marks the messages of a knowledge-base answer with
     ``"answer": true``, so that the widget asks "Was this helpful?" under them
@@ -61,9 +67,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
 from rasa.core.processor import MessageProcessor
 from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.core.events import Event
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.tensorflow.constants import ENTITY_RECOGNITION, INTENT_CLASSIFICATION
 
 from bot import question_intents
 from bot.action_client import kept_alive_request
@@ -82,6 +92,7 @@ _ORIGINAL_RUN = RemoteAction.run
 _ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 _ORIGINAL_RESOLVE = Event.resolve_by_type
 _ORIGINAL_PARSE = MessageProcessor._parse_message_with_graph
+_ORIGINAL_DIET_PROCESS = DIETClassifier.process
 _validator: ResponseValidator | None = None
 _KEPT_ALIVE = "_clinic_keep_alive"
 
@@ -239,6 +250,28 @@ def parse_with_questions(
     return question_intents.attach(parse_data, classified)
 
 
+def diet_in_one_batch(self: DIETClassifier, messages: List[Message]) -> List[Message]:
+    """DIET's intents for several messages from one model run (Rasa runs the model once per message)."""
+    config = self.component_config
+    if (
+        len(messages) < 2
+        or self.model is None
+        or config[ENTITY_RECOGNITION]
+        or not config[INTENT_CLASSIFICATION]
+        or self._execution_context.should_add_diagnostic_data
+    ):
+        return _ORIGINAL_DIET_PROCESS(self, messages)
+    model_data = self._create_model_data(messages, training=False)
+    if model_data.is_empty() or model_data.number_of_examples() != len(messages):
+        return _ORIGINAL_DIET_PROCESS(self, messages)  # a message without features: Rasa's own way
+    scores = self.model.run_inference(model_data, batch_size=len(messages))["i_scores"]
+    for i, message in enumerate(messages):
+        label, ranking = self._predict_label({"i_scores": scores[i : i + 1]})
+        message.set(INTENT, label, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    return messages
+
+
 def install(timeout: float | None = None, purge: bool = True) -> List[str]:
     """Apply every patch, once; return the names of those applied by this call (none the second time).
 
@@ -262,6 +295,8 @@ def install(timeout: float | None = None, purge: bool = True) -> List[str]:
         _installed.append("purge_in_the_background")
     MessageProcessor._parse_message_with_graph = parse_with_questions  # type: ignore[method-assign]
     _installed.append("questions_apart")
+    DIETClassifier.process = diet_in_one_batch  # type: ignore[method-assign]
+    _installed.append("diet_in_one_batch")
     SocketIOOutput.send_response = send_response_flagging_answers  # type: ignore[method-assign]
     _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)

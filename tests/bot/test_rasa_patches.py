@@ -22,6 +22,7 @@ PATCHES = [
     "event_type_table",
     "purge_in_the_background",
     "questions_apart",
+    "diet_in_one_batch",
     "socketio_answer_flag",
 ]
 
@@ -34,6 +35,8 @@ def test_importing_the_bot_installs_nothing(tmp_path: Path) -> None:
         "run, validate, resolve = a.RemoteAction.run, a.RemoteAction._validate_action_result, e.Event.resolve_by_type\n"
         "import rasa.core.processor as p\n"
         "parse = p.MessageProcessor._parse_message_with_graph\n"
+        "import rasa.nlu.classifiers.diet_classifier as d\n"
+        "diet = d.DIETClassifier.process\n"
         "import bot.nlg, bot.tracker_store, bot.policies, bot.channels.rest, bot.channels.socketio\n"
         "import bot.channels.twilio, bot.components.procedure_extractor, bot.components.red_flags\n"
         "import bot.components.question_hint, bot.rasa_patches\n"
@@ -41,6 +44,7 @@ def test_importing_the_bot_installs_nothing(tmp_path: Path) -> None:
         f"bot.tracker_store.ClinicTrackerStore(host='sqlite:///{tmp_path / 'tracker.db'}')\n"
         "assert a.RemoteAction.run is run and a.RemoteAction._validate_action_result is validate\n"
         "assert e.Event.resolve_by_type is resolve and p.MessageProcessor._parse_message_with_graph is parse\n"
+        "assert d.DIETClassifier.process is diet\n"
         "assert bot.rasa_patches.installed() == []\n"
         "print('untouched')\n"
     )

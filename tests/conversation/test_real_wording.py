@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+
 from tests.support.rest import Conversation
 
 
@@ -45,3 +49,26 @@ def test_a_personal_condition_gets_the_general_answer_and_the_care_team_line(pat
     reply = patient.text("I'm pregnant. What are the risks of a chest x-ray?")
     assert patient.slots()["answer_section"] == "risks_and_complications"
     assert "ask your care team" in reply
+
+
+def test_questions_classified_together_get_what_each_gets_alone(patient: Conversation) -> None:
+    # The Rasa server runs DIET once for all of a message's questions (rasa_patches.diet_in_one_batch):
+    # each must get the intent and confidence it gets as a message of its own (one run each).
+    def parse(text: str) -> dict[str, Any]:
+        response = requests.post(patient.url(f"/model/parse?token={patient.token}"), json={"text": text}, timeout=60)
+        response.raise_for_status()
+        parsed: dict[str, Any] = response.json()
+        return parsed
+
+    messages = [
+        "where is the bone density scan done, who does it, and does it hurt?",
+        "My husband snores loudly. His doctor booked a sleep study. How long is it and can I stay with him?",
+    ]
+    for message in messages:
+        together = parse(message)["questions"]
+        assert len(together) >= 2
+        for question in together:
+            # DIET's own ranking of the question alone (the fallback classifier may put nlu_fallback first).
+            alone = next(r for r in parse(question["text"])["intent_ranking"] if r["name"] != "nlu_fallback")
+            assert question["intent"] == alone["name"]
+            assert abs(question["confidence"] - alone["confidence"]) < 1e-3
