@@ -30,22 +30,21 @@ MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
 PUBLIC_SETS = ("public_style", "real_patients_dev")
-#: Their floors: a little below what this code measured on 2026-12-01 after each question of a story was
-#: classified apart (public_style 0.777 / 0.130 / 0.012 / 1.0, real patients' dev 0.75 / 0.143 / 0.037 / 1.0;
-#: before: 0.633 / 0.195 / 0.202 and 0.75 / 0.179 / 0.111), so that a change that loses ground fails
-#: make test. Issue 15's targets are higher (general >= 0.85, confident wrong <= 0.03, personal
-#: answered <= 0.03): make eval reports the distance.
+#: Their floors: a little below what this code measured on 2026-12-01, stop 18 (public_style 0.861 / 0.070 /
+#: 0.0 / 1.0, real patients' dev 0.786 / 0.107 / 0.037 / 1.0; at stop 17: 0.777 / 0.130 / 0.012 and 0.75 /
+#: 0.143 / 0.037), so that a change that loses ground fails make test. Issue 15's targets are higher
+#: (general >= 0.85 and confident wrong <= 0.03 on both, personal answered <= 0.03): make eval reports the distance.
 PUBLIC_FLOORS = {
     "public_style": {
-        "general_accuracy": 0.74,
-        "confident_wrong_rate": 0.16,
-        "personal_answered_rate": 0.04,
+        "general_accuracy": 0.83,
+        "confident_wrong_rate": 0.09,
+        "personal_answered_rate": 0.02,
         "emergency_recall": 1.0,
     },
     "real_patients_dev": {
-        "general_accuracy": 0.70,
-        "confident_wrong_rate": 0.18,
-        "personal_answered_rate": 0.08,
+        "general_accuracy": 0.75,
+        "confident_wrong_rate": 0.15,
+        "personal_answered_rate": 0.06,
         "emergency_recall": 1.0,
     },
 }
