@@ -171,7 +171,7 @@ _CONSULTATION = re.compile(
     r"\b(?:is|could|would|might) (?:this|that|it|she|he|they) (?:likely|possibly|probably|really )?"
     r"(?:be|have|mean)\b"
     r"|\bwhat (?:could|might|would|can) (?:be )?(?:the|my|his|her) (?:diagnosis|cause|problem|reason)\b"
-    r"|\bwhat (?:could|might|would) (?:be )?caus\w*\b"
+    r"|\bwhat (?:else )?(?:could|might|would) (?:be )?caus\w*\b"
     r"|\bhow (?:best )?(?:should|do|can|could) (?:i|we|she|he) (?:treat|fix|cure|manage|get rid of)\b"
     r"|\bwhat (?:else )?(?:can|could|should) (?:i|we|she|he) (?:do|take|try)\b(?! (?:before|after|to prepare))"
     r"|\bif (?:this|that|it) (?:was|were|is) (?:cancer|serious|something)\b"
@@ -180,8 +180,8 @@ _CONSULTATION = re.compile(
 )
 #: A story of the patient's (or a relative's) own health: how long they have had a complaint.
 _HISTORY = re.compile(
-    r"\b(?:for|over) (?:the )?(?:past |last )?(?:about |almost |nearly |over )?(?:a|an|one|two|three|four|five|six|"
-    r"several|few|couple of|many|\d+) (?:days?|weeks?|months?|years?)\b"
+    r"\b(?:for|over) (?:the )?(?:past |last )?(?:about |almost |nearly |over )?(?:(?:a|an|one|two|three|four|five|six|"
+    r"several|few|couple of|many|\d+) )?(?:days?|weeks?|months?|years?)\b"
     r"|\b(?:suffering|suffered|complain\w*|diagnosed|history of)\b",
     re.IGNORECASE,
 )
@@ -320,7 +320,8 @@ def personal_kind(questions: Sequence[str], context: str) -> str | None:
             return "symptoms"
         if _PAST_TEST.search(context):
             return "results"
-    if _CONSULTATION.search(asked) and not general and _HISTORY.search(context) and _SYMPTOM.search(context):
+    consulted = any(_CONSULTATION.search(q) and not _FUTURE.search(q) for q in questions)
+    if consulted and _HISTORY.search(context) and _SYMPTOM.search(context):
         # A story of symptoms ending in "what could it be?", "how should I treat it?": a doctor's question.
         return "own_case"
     return None
@@ -360,6 +361,7 @@ def read(text: str, spans: Sequence[tuple[int, int]] = (), asked: Sequence[str] 
     """
     sentences = split_sentences(text, spans) or (text.strip(),)
     questions = tuple(asked[:MAX_QUESTIONS]) or find_questions(text, spans)
-    # The personal framing is read in the whole sentences that ask ("my MRI came back odd, is that bad?").
-    asking = [sentence for sentence in sentences if any(q in sentence for q in questions)] or list(questions)
+    # The personal framing is read in the whole sentences that ask ("my MRI came back odd, is that bad?"),
+    # every one of them: a fourth question ("what else could it be?") can make the message a personal case.
+    asking = [s for s in sentences if is_question(s) or any(q in s for q in questions)] or list(questions)
     return Reading(sentences, questions, personal_kind(asking, text), conditions(text))

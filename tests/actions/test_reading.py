@@ -142,3 +142,22 @@ def test_a_question_whether_it_is_safe_or_possible(question: str, safe: bool) ->
 def test_keywords_that_name_a_safety_condition() -> None:
     assert safety_condition("pregnancy") and safety_condition("pacemaker") and safety_condition("titanium implants")
     assert not safety_condition("sedation") and not safety_condition("prep")
+
+
+def test_a_question_after_the_third_still_makes_the_message_personal() -> None:
+    text = (
+        "My brother has had stomach pain and weight loss for months. The scope last spring was clear. "
+        "Now they want a capsule test. Is that like a colonoscopy? Does it hurt? How long does it take? "
+        "What else could be causing his pain?"
+    )
+    reading = read(text)
+    assert len(reading.questions) == MAX_QUESTIONS
+    assert reading.personal == "own_case"
+
+
+def test_a_doctors_question_counts_even_beside_a_question_about_the_future() -> None:
+    text = (
+        "My dad has been dizzy and short of breath for weeks. The echo last month was normal. "
+        "Would a stress test find more? What else could it be?"
+    )
+    assert read(text).personal == "own_case"

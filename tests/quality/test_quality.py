@@ -31,7 +31,7 @@ MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
 PUBLIC_SETS = ("public_style", "real_patients_dev")
 #: Their floors: a little below what this code measured on 2026-12-01, stop 18 (public_style 0.861 / 0.070 /
-#: 0.0 / 1.0, real patients' dev 0.786 / 0.107 / 0.037 / 1.0; at stop 17: 0.777 / 0.130 / 0.012 and 0.75 /
+#: 0.0 / 1.0, real patients' dev 0.786 / 0.107 / 0.019 / 1.0; at stop 17: 0.777 / 0.130 / 0.012 and 0.75 /
 #: 0.143 / 0.037), so that a change that loses ground fails make test. Issue 15's targets are higher
 #: (general >= 0.85 and confident wrong <= 0.03 on both, personal answered <= 0.03): make eval reports the distance.
 PUBLIC_FLOORS = {
@@ -44,7 +44,7 @@ PUBLIC_FLOORS = {
     "real_patients_dev": {
         "general_accuracy": 0.75,
         "confident_wrong_rate": 0.15,
-        "personal_answered_rate": 0.06,
+        "personal_answered_rate": 0.04,
         "emergency_recall": 1.0,
     },
 }
