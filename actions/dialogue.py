@@ -11,12 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common import entities as entities_format
+from common.questions import QUESTIONS_KEY, SENTENCES_KEY
 from knowledge.index import Hit
-
-#: The parse data's key for the message's sentence spans (bot/components/sentences.py).
-SENTENCES_KEY = "sentences"
-#: The parse data's key for each question classified apart (bot/question_intents.py).
-QUESTIONS_KEY = "questions"
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence, Tuple
 
-from common.questions import QUESTION_SURE, asks_apart, find_questions
+from common.questions import MESSAGE_INTENT_KEY, QUESTION_SURE, QUESTIONS_KEY, SENTENCES_KEY, asks_apart, find_questions
 
-#: The parse data's keys (read by actions/dialogue.py and the staff console).
-QUESTIONS_KEY = "questions"
-MESSAGE_INTENT_KEY = "message_intent"
 #: Whole-message intents that a clearly asked question replaces.
 REPLACEABLE = frozenset({"out_of_scope", "nlu_fallback", "inform_procedure", "ask_personal_advice"})
 #: Intents that are not a question, so never replace the message's intent.
@@ -57,7 +54,7 @@ def questions_to_classify(parse_data: Dict[str, Any]) -> Tuple[str, ...]:
         return ()
     spans = [
         (int(span[0]), int(span[1]))
-        for span in parse_data.get("sentences") or ()
+        for span in parse_data.get(SENTENCES_KEY) or ()
         if isinstance(span, (list, tuple)) and len(span) == 2
     ]
     questions = find_questions(text, spans)

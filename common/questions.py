@@ -16,6 +16,12 @@ from collections.abc import Sequence
 
 from common.sentences import split_sentences as fallback_sentences
 
+#: The parse data's keys the Rasa server adds and the action server and the staff console read:
+#: the message's sentence spans (bot/components/sentences.py), each question classified apart, and
+#: the whole message's own intent when a question spoke for it (bot/question_intents.py).
+SENTENCES_KEY = "sentences"
+QUESTIONS_KEY = "questions"
+MESSAGE_INTENT_KEY = "message_intent"
 #: At most this many questions of one message are answered (CONTRACT: up to three).
 MAX_QUESTIONS = 3
 #: A question classified apart is clearly one at this confidence: it may speak for the message

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.questions import MESSAGE_INTENT_KEY, QUESTIONS_KEY
+
 OUTCOMES = ("answered", "asked_procedure", "did_you_mean", "declined", "handed_off", "emergency", "unavailable")
 #: Below this intent confidence an answer is worth a look.
 LOW_CONFIDENCE = 0.6
@@ -50,6 +52,10 @@ class Turn:
     text: str = ""
     #: The turn's ``answer_sections`` slot (several questions answered in one reply).
     answered_sections: list[str] = field(default_factory=list)
+    #: The whole message's own intent, when one of its questions spoke for it (``message_intent``).
+    message_intent: str | None = None
+    #: Each question classified apart: its text (only when read for display), intent and confidence.
+    questions: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -119,6 +125,17 @@ class TurnBuilder:
             channel = CHANNELS.get(str(data.get("input_channel") or ""), "rest")
             turn = Turn(event_id, self.sender, timestamp, channel, intent.get("name"), intent.get("confidence"))
             turn.procedure = self.procedure
+            whole = parse.get(MESSAGE_INTENT_KEY)
+            turn.message_intent = str(whole.get("name")) if isinstance(whole, dict) and whole.get("name") else None
+            turn.questions = [
+                (
+                    str(q.get("text") or "") if keep_text else "",
+                    str(q.get("intent") or ""),
+                    float(q.get("confidence") or 0),
+                )
+                for q in parse.get(QUESTIONS_KEY) or ()
+                if isinstance(q, dict)
+            ]
             if turn.intent == FEEDBACK_INTENT:
                 turn.helpful = _helpful(parse, str(data.get("text") or ""))
                 previous = self._last_answer()

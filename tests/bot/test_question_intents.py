@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from bot.question_intents import MESSAGE_INTENT_KEY, QUESTIONS_KEY, attach, questions_to_classify
+from bot.question_intents import attach, questions_to_classify
+from common.questions import MESSAGE_INTENT_KEY, QUESTIONS_KEY
 
 
 def parse(text: str, intent: str, confidence: float, spans: Any = None) -> Dict[str, Any]:

@@ -59,16 +59,13 @@ class Tracker:
         section: str | None = None,
         procedure: str | None = None,
         channel: str = "rest",
+        parse_extra: dict[str, Any] | None = None,
+        sections: list[str] | None = None,
     ) -> None:
         now = time.time()
+        parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], **(parse_extra or {})}
         rows: list[dict[str, Any]] = [
-            {
-                "event": "user",
-                "timestamp": now,
-                "text": text,
-                "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": []},
-                "input_channel": channel,
-            },
+            {"event": "user", "timestamp": now, "text": text, "parse_data": parse, "input_channel": channel},
             {"event": "slot", "timestamp": now, "name": "answer_section", "value": None},
         ]
         if procedure:
@@ -80,6 +77,8 @@ class Tracker:
             )
         if section:
             rows.append({"event": "slot", "timestamp": now, "name": "answer_section", "value": section})
+        if sections is not None:
+            rows.append({"event": "slot", "timestamp": now, "name": "answer_sections", "value": sections})
         with self.engine.begin() as conn:
             for row in rows:
                 conn.execute(

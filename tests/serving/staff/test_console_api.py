@@ -176,3 +176,32 @@ def test_the_widget_and_its_config_are_still_served(console: Console) -> None:
     assert requests.get(f"{console.url}/widget.js", timeout=10).status_code == 200
     assert requests.get(f"{console.url}/", timeout=10).status_code == 200
     assert requests.get(f"{console.url}/vendor/", timeout=10).status_code == 404  # no listings
+
+
+def test_a_storys_questions_and_its_whole_intent_are_shown(console: Console) -> None:
+    story = "My knee scope is on Friday and I live alone. How long is it and can I drive home after?"
+    console.tracker.turn(
+        "patient-story",
+        story,
+        "ask_duration",
+        0.97,
+        ["utter_answers"],
+        section="duration",
+        procedure="29881",
+        parse_extra={
+            "message_intent": {"name": "out_of_scope", "confidence": 0.81},
+            "questions": [
+                {"text": "How long is it", "intent": "ask_duration", "confidence": 0.97},
+                {"text": "can I drive home after?", "intent": "ask_recovery", "confidence": 0.93},
+            ],
+        },
+        sections=["duration", "recovery"],
+    )
+    session, _ = console.session()
+    conversation = conversation_id("patient-story", "rest", "test-log-hash-key")
+    page = session.get(f"{console.url}/staff/conversations/{conversation}", timeout=10)
+    assert page.status_code == 200
+    assert 'class="message-intent">out_of_scope<' in page.text
+    assert "ask_duration (0.970)" in page.text and "ask_recovery (0.930)" in page.text
+    assert "can I drive home after?" in page.text  # read for display, like the message itself
+    assert "duration, recovery" in page.text
