@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from actions.conditions import RISKS, safety_section
 from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
 from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
@@ -26,8 +27,6 @@ from knowledge.sections import SECTION_TITLES
 SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
 #: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
 SETTLE_CANDIDATES = 3
-#: The section that answers whether a procedure is safe for someone with a condition.
-RISKS = "risks_and_complications"
 
 __all__ = ["Answerer", "Button", "Context", "Request", "Retriever", "Turn", "Utterance", "intent_payload"]
 
@@ -152,9 +151,10 @@ class Answerer:
 
     def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """Answer the message's questions (up to three), or offer two sections when unsure."""
-        if reading.conditions and asks_if_safe(reading.questions[0]) and self._kb.section(procedure, RISKS):
+        safety = safety_section(reading, lambda section: self._kb.section(procedure, section))
+        if safety:
             # "I have a pacemaker, can I have an MRI?": the page's risks, then the care team's line.
-            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[RISKS], 1.0)
+            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[safety], 1.0)
             request = replace(request, intent=first.intent, confidence=1.0, questions=(first, *request.questions[1:]))
         asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
         choice = choose(
@@ -171,6 +171,9 @@ class Answerer:
             return Turn((Utterance("utter_default"),), procedure)
         short = is_short(request.text, reading)
         texts = [request.text] if short else list(reading.questions)
+        if safety:
+            # The risks' passages are ranked for the condition too ("pacemaker": the passage on metal and devices).
+            texts[0] = " ".join((*reading.conditions, reading.questions[0]))
         if len(choice.sections) > 1:
             parts = texts[: len(choice.sections)]
             sections = choice.sections

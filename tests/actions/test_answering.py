@@ -196,17 +196,30 @@ def test_several_questions_are_answered_in_one_reply_under_their_titles(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("intent", "text"),
+    ("intent", "text", "section"),
     [
-        ("ask_personal_advice", "I have a cochlear implant. Can I still get a brain MRI?"),
-        ("ask_indications", "I'm breastfeeding my newborn, is the brain MRI okay with that?"),
+        # The MRI page's preparation names cochlear implants; its risks speak of metal in general.
+        ("ask_personal_advice", "I have a cochlear implant. Can I still get a brain MRI?", "preparation"),
+        (
+            "ask_indications",
+            "I'm breastfeeding my newborn, is the brain MRI okay with that?",
+            "risks_and_complications",
+        ),
+        ("ask_purpose", "I'm pregnant. Is the chest x-ray safe for the baby?", "risks_and_complications"),
+        # Asked about the risks themselves: the risks, though only the preparation names the device.
+        (
+            "ask_personal_advice",
+            "I have a cochlear implant. Are there risks with a brain MRI?",
+            "risks_and_complications",
+        ),
     ],
 )
-def test_a_safety_question_with_a_condition_is_answered_from_the_risks(
-    answerer: Answerer, intent: str, text: str
+def test_a_safety_question_with_a_condition_is_answered_from_the_section_that_names_it(
+    answerer: Answerer, intent: str, text: str, section: str
 ) -> None:
-    turn = answerer.respond(Request(intent, text, ("70551",), confidence=0.8), Context())
-    assert turn.answer_section == "risks_and_complications"
+    procedure = "71046" if "x-ray" in text else "70551"
+    turn = answerer.respond(Request(intent, text, (procedure,), confidence=0.8), Context())
+    assert turn.answer_section == section
     assert turn.utterances[-1].response == "utter_care_team_line"
 
 
