@@ -28,6 +28,27 @@ def _responses(domain: Path = ROOT / "domain.yml") -> dict[str, str]:
     return {name: (variants[0] or {}).get("text", "") for name, variants in (loaded.get("responses") or {}).items()}
 
 
+#: Answered by a policy, not a rule (bot/language_policy.py).
+_POLICY_RESPONSES = {"other_language": "utter_other_language"}
+
+
+@lru_cache(maxsize=1)
+def rule_responses(rules: Path = ROOT / "data" / "rules") -> dict[str, str]:
+    """The intents a rule answers with a response alone (hand-offs, small talk, emergencies), and that response."""
+    import yaml
+
+    table = dict(_POLICY_RESPONSES)
+    for path in sorted(rules.glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
+            steps = rule.get("steps") or []
+            if rule.get("condition") or len(steps) != 2 or "intent" not in steps[0]:
+                continue
+            action = str(steps[1].get("action") or "")
+            if action.startswith("utter_"):
+                table.setdefault(str(steps[0]["intent"]), action)
+    return table
+
+
 def render(response: str, values: dict[str, str], config: Settings) -> str:
     """A response's text as the patient would read it."""
     filled = {**config.response_values(), **values}
@@ -54,6 +75,23 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
 
     nlu = parse(text, config)
     intent = nlu.get("intent") or {}
+    ranking = [
+        {"name": r.get("name"), "confidence": r.get("confidence")} for r in (nlu.get("intent_ranking") or [])[:5]
+    ]
+    ruled = rule_responses().get(str(intent.get("name") or ""))
+    if ruled:
+        # A rule answers it in the Rasa server (a hand-off, small talk, an emergency): its response, as sent.
+        procedures = [e.get("value") for e in nlu.get("entities") or [] if e.get("entity") == "procedure"]
+        return {
+            "intent": intent.get("name"),
+            "confidence": intent.get("confidence"),
+            "ranking": ranking,
+            "procedure": procedures[-1] if procedures else procedure or None,
+            "section": None,
+            "sections": [],
+            "reply": render(ruled, {}, config),
+            "passages": [],
+        }
     request = Request.from_parse({**nlu, "text": text})
     context = Context(procedure=procedure or None)
     settled = None
@@ -73,9 +111,7 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
     return {
         "intent": intent.get("name"),
         "confidence": intent.get("confidence"),
-        "ranking": [
-            {"name": r.get("name"), "confidence": r.get("confidence")} for r in (nlu.get("intent_ranking") or [])[:5]
-        ],
+        "ranking": ranking,
         "procedure": turn.procedure,
         "section": turn.answer_section,
         "sections": list(turn.answer_sections),

@@ -60,3 +60,14 @@ def test_an_unsure_question_the_page_does_not_settle_gets_no_answer(
     monkeypatch.setattr(inspector, "parse", lambda text, config: parsed)
     result = inspector.try_question(TEXT, None, settings())
     assert result["section"] is None and result["sections"] == [] and result["passages"] == []
+
+
+def test_a_question_a_rule_answers_gets_that_rules_response(pages: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = nlu("ask_cost", 0.95, [("ask_cost", 0.95), ("ask_duration", 0.02)])
+    monkeypatch.setattr(inspector, "parse", lambda text, config: parsed)
+    result = inspector.try_question("how much will the ultrasound cost me", None, settings())
+    assert result["intent"] == "ask_cost" and result["section"] is None and result["passages"] == []
+    assert result["reply"] == inspector.render("utter_handoff_cost", {}, settings())
+    assert "{" not in result["reply"] and result["reply"]  # the clinic's settings filled in
+    assert inspector.rule_responses()["emergency"] == "utter_emergency"
+    assert "ask_duration" not in inspector.rule_responses()  # answered by the action, not a rule
