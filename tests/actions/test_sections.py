@@ -72,7 +72,7 @@ def test_a_short_question_is_the_classifiers_alone_when_it_is_fairly_sure() -> N
 
 
 def test_an_unsure_short_question_is_checked_with_the_knowledge_base() -> None:
-    text = "what is the difference between them"
+    text = "how does it compare with the other test"
     agreeing = choose(
         "ask_alternatives", 0.32, text, read(text), lambda q: scored(("alternatives", 0.6), ("summary", 0.5))
     )
