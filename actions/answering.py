@@ -79,13 +79,8 @@ class Answerer:
                 return self._personal(reading.personal, procedure)
             question = request.intent if request.intent in INTENT_SECTIONS else None
             if not named and request.ambiguous:
-                # "contrast-enhanced tomography of the chest": the family word "chest" names two pages,
-                # the rest of the message clearly one of them (the semantic fallback, used only then).
-                guessed = self._kb.guess_procedures(request.text)
-                if len(guessed) != 1 or guessed[0] not in request.ambiguous[-1]:
-                    return self._ask_which(request.ambiguous[-1], question, context.procedure)
-                procedure = guessed[0]
-            elif not named and request.related:
+                return self._ask_which(request.ambiguous[-1], question, context.procedure)
+            if not named and request.related:
                 return self._offer_related(request.related[0], question, context.procedure)
             if procedure is None:
                 # The semantic fallback: one clear page is answered (its title names it), a few are offered.

@@ -86,20 +86,3 @@ def test_the_real_service_matches_profiles_with_the_turns_question_vector(tmp_pa
     assert len(embedder.calls) == before + 1  # embedded once for both
     assert view.guess_procedures("zzz qqq") == ()
     assert view.guess_procedures("   ") == ()
-
-
-def test_a_family_word_with_words_that_clearly_mean_one_of_its_pages_is_answered(service: Guessing) -> None:
-    request = Request("ask_summary", "what is the chest scan with contrast dye", ambiguous=(("71046", "71260"),))
-    service.guess = ("71260",)
-    turn = Answerer(service).respond(request, Context())
-    assert (turn.procedure, turn.answer_section) == ("71260", "summary")
-
-
-def test_a_family_word_is_asked_back_when_the_rest_does_not_settle_it(service: Guessing) -> None:
-    request = Request("ask_summary", "what is the chest scan", ambiguous=(("71046", "71260"),))
-    for guess in (("71046", "71260"), ("45378",), ()):
-        service.guess = guess
-        turn = Answerer(service).respond(request, Context())
-        assert turn.answer_section is None
-        assert turn.utterances[0].response == "utter_ask_which_of"
-        assert len(turn.utterances[0].buttons) == 2  # just the family's two pages
