@@ -179,19 +179,7 @@ class QuestionVectors:
 
     def vector(self, text: str) -> Vectors:
         """The question's embedding (one normalised row): the hinted one if any, else computed now."""
-        with self._lock:
-            self._expire(self._clock())
-            entry = self._waiting.pop(text, None)
-        if entry is not None:
-            try:
-                vectors = entry[1].result()
-            except Exception:  # the hint failed; the question is embedded below
-                logger.exception("embedding a hinted question failed")
-            else:
-                self.stats.used += 1
-                return vectors
-        self.stats.embedded_inline += 1
-        return self._embedder.encode([text])
+        return self.vectors([text])[0]
 
     def vectors(self, texts: Sequence[str]) -> list[Vectors]:
         """Several questions' embeddings: the hinted ones, and the rest embedded in one batch."""

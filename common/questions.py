@@ -50,8 +50,6 @@ _NEXT_QUESTION = re.compile(
     r"(?:what|whats|what's|how|when|where|why|who|who's|which|is|are|can|could|do|does|did|will|would|should|any)\s)",
     re.IGNORECASE,
 )
-#: Words that make a part of a sentence a question, wherever they are ("tell me who does it").
-_ASKS = re.compile(r"\b(?:what|whats|what's|how|when|where|why|who|which|whom|whose)\b|\?", re.IGNORECASE)
 #: A part of a sentence that asks, not one where a question word only joins a description
 #: ("the scan where they put gel on you"): the word is followed the way questions go on.
 _ASKING = re.compile(

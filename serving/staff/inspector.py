@@ -94,12 +94,13 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
         }
     request = Request.from_parse({**nlu, "text": text})
     context = Context(procedure=procedure or None)
+    answering = answerer()
     settled = None
     if request.intent == "nlu_fallback":
         # As action_clarify does: the page settles an unsure message when it agrees with NLU.
         likeliest = [r.get("name") for r in nlu.get("intent_ranking") or [] if r.get("name") in INTENT_SECTIONS]
-        settled = answerer().settle(request, context, [str(name) for name in likeliest[:SETTLE_CANDIDATES]])
-    turn = settled or answerer().respond(request, context)
+        settled = answering.settle(request, context, [str(name) for name in likeliest[:SETTLE_CANDIDATES]])
+    turn = settled or answering.respond(request, context)
     passages: list[dict[str, Any]] = []
     if turn.procedure and turn.answer_section:
         ranked = service().view().rank(text, turn.procedure, turn.answer_section)
