@@ -18,6 +18,7 @@ from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
 from actions.reading import Reading, asks_if_safe, is_question, read, safety_condition
 from actions.retriever import Retriever
+from actions.topics import topic_of
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
@@ -151,10 +152,20 @@ class Answerer:
 
     def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """Answer the message's questions (up to three), or offer two sections when unsure."""
-        safety = safety_section(reading, lambda section: self._kb.section(procedure, section))
-        if safety:
+
+        def passages_of(section: str) -> tuple[Passage, ...]:
+            return self._kb.section(procedure, section)
+
+        safety = safety_section(reading, passages_of)
+        topic = None if safety else topic_of(reading.questions[0], passages_of)
+        if topic and topic.section is None:
+            # "When do MRI results come?" on a page that says nothing of results: the care team's to answer.
+            return Turn((Utterance(topic.line or "utter_handoff_results"),), procedure)
+        named = safety or (topic.section if topic else None)
+        if named:
             # "I have a pacemaker, can I have an MRI?": the page's risks, then the care team's line.
-            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[safety], 1.0)
+            # "How long do the results take?": the page's passage on results (the classifier hears "how long").
+            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[named], 1.0)
             request = replace(request, intent=first.intent, confidence=1.0, questions=(first, *request.questions[1:]))
         asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
         choice = choose(
@@ -183,8 +194,10 @@ class Answerer:
             self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
         ]
         turn = turns[0] if len(turns) == 1 else combine(turns, procedure)
-        if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section:
-            turn = replace(turn, utterances=(*turn.utterances, Utterance("utter_care_team_line")))
+        lines = [topic.line] if topic and topic.line and turn.answer_section == topic.section else []
+        if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section and not lines:
+            lines.append("utter_care_team_line")
+        turn = replace(turn, utterances=(*turn.utterances, *(Utterance(line) for line in lines)))
         return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
 
     def _answer_keywords(self, request: Request, reading: Reading, procedure: str) -> Turn:

@@ -178,6 +178,14 @@ _CONSULTATION = re.compile(
     r"|\b(?:does|did|will) the (?:report|result|scan|test|ecg|ekg) (?:clearly )?(?:show|reflect|mean|explain)\b",
     re.IGNORECASE,
 )
+#: Whether a test will find the cause of the patient's complaint ("… headaches, will an MRI show the problem?").
+_FINDS_MY_PROBLEM = re.compile(
+    rf"\b(?:does|do|will|would|can|could|might)\s+(?:an?\s+|the\s+|this\s+)?(?:{_WORD}\s+){{0,2}}?{_TESTS}\s+"
+    r"(?:be able to\s+|help\s+)?(?:show|find|detect|see|pick up|diagnose|explain|reveal|tell)\s+"
+    r"(?:the\s+|my\s+|a\s+|any\s+)?(?:problems?|issues?|cause|reason|it|this|that|what(?:'s| is)\s+(?:wrong|going on)|"
+    r"why|anything wrong)\b(?!\s+of\s+(?!(?:my|his|her|their|these|this|those|it)\b))",
+    re.IGNORECASE,
+)
 #: A story of the patient's (or a relative's) own health: how long they have had a complaint.
 _HISTORY = re.compile(
     r"\b(?:for|over) (?:the )?(?:past |last )?(?:about |almost |nearly |over )?(?:(?:a|an|one|two|three|four|five|six|"
@@ -320,6 +328,9 @@ def personal_kind(questions: Sequence[str], context: str) -> str | None:
             return "symptoms"
         if _PAST_TEST.search(context):
             return "results"
+    if _FINDS_MY_PROBLEM.search(asked) and _SYMPTOM.search(context):
+        # A complaint, then whether the test will find its cause: a diagnosis, the care team's to give.
+        return "own_case"
     consulted = any(_CONSULTATION.search(q) and not _FUTURE.search(q) for q in questions)
     if consulted and _HISTORY.search(context) and _SYMPTOM.search(context):
         # A story of symptoms ending in "what could it be?", "how should I treat it?": a doctor's question.

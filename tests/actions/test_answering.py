@@ -173,6 +173,26 @@ def test_a_general_question_with_a_condition_gets_the_care_team_line(answerer: A
     assert [u.response for u in turn.utterances][-1] == "utter_care_team_line"
 
 
+def test_waiting_for_results_gets_the_pages_results_passage_and_the_care_teams_line(answerer: Answerer) -> None:
+    text = "how long does it take to get the results of a brain mri"
+    turn = answerer.respond(Request("ask_duration", text, ("70551",), confidence=0.9), Context())
+    assert turn.answer_sections == ("recovery",)
+    assert "results" in turn.utterances[0].values["answer"]
+    assert turn.utterances[-1].response == "utter_handoff_results"
+
+
+def test_waiting_for_results_a_page_does_not_tell_of_is_handed_off(answerer: Answerer) -> None:
+    turn = answerer.respond(Request("ask_duration", "when are ct results ready", ("71260",)), Context())
+    assert turn.answer_section is None
+    assert [u.response for u in turn.utterances] == ["utter_handoff_results"]
+
+
+def test_where_the_scope_goes_is_answered_from_what_happens(answerer: Answerer) -> None:
+    text = "where does the scope go during a colonoscopy"
+    turn = answerer.respond(Request("ask_setting", text, ("45378",), confidence=0.97), Context())
+    assert turn.answer_sections == ("procedure_description",)
+
+
 def test_a_short_question_keeps_the_classifiers_section(answerer: Answerer) -> None:
     turn = answerer.respond(Request("ask_duration", "how long is it", ("78580",), confidence=0.4), Context())
     assert turn.answer_sections == ("duration",)

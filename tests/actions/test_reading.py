@@ -74,6 +74,8 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("they saw a shadow on my right lower lung x-ray?", "results"),
         ("I had a knee scope in the spring for a torn cartilage?", "own_case"),
         ("My arm has been sore since the scan on Monday. Could the injection have damaged my vein?", "symptoms"),
+        ("I keep getting dizzy when I stand up. Would a brain MRI find the cause?", "own_case"),
+        ("bad cough at night, can the breathing test tell what's wrong", "own_case"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
@@ -97,6 +99,8 @@ def test_personal_questions_are_recognised(text: str, kind: str) -> None:
         "A friend had one last year. Is it common to feel sleepy after the sedation?",
         "I had a colonoscopy five years ago, how often should I have one?",
         "Can the magnet of an MRI damage my hearing aid?",
+        "can a brain mri show the cause of headaches in general",
+        "will the echo show a problem with the heart valves",
     ],
 )
 def test_general_questions_are_not_personal(text: str) -> None:

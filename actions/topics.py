@@ -1,0 +1,77 @@
+"""Questions whose words name their topic, whatever the intent classifier heard.
+
+Some questions share their words with another section's questions, and the
+classifier hears those words instead of the topic:
+
+- **Waiting for results.** "How long does it take to get the results of an
+  MRI?" asks when the results come, not how long the scan lasts. A page says
+  who reads the pictures and how the results reach the patient (in its
+  recovery, its procedure description or its personnel); that passage is the
+  general answer, and the care team's results line follows. A page that says
+  nothing about results hands the question to the care team.
+- **Where an instrument goes.** "Where does the tube go in a colonoscopy?" asks
+  what happens during the procedure, not where the clinic does it.
+
+Free of Rasa and of models: the cues are patterns, the sections are the page's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from knowledge.model import Passage
+
+PROCEDURE = "procedure_description"
+#: The sections where a page tells how results reach the patient, in the order preferred.
+RESULTS_SECTIONS = ("recovery", "procedure_description", "personnel")
+
+#: When (or how, or from whom) results come: "how long until the results are back", "who reads the report".
+_RESULTS_WAIT = re.compile(
+    r"\b(?:how long|how soon|how quickly|how fast|how many (?:days|weeks|hours)|when|what time)\b"
+    r"[^?.!]{0,50}\b(?:results?|reports?|findings)\b"
+    r"|\b(?:results?|reports?)\b[^?.!]{0,30}\b(?:take|come back|be (?:ready|back|available|in))\b"
+    r"|\bwho\b[^?.!]{0,25}\b(?:reads?|looks? at|checks?|explains?|gives?|sends?|tells?|shares?)\b"
+    r"[^?.!]{0,20}\b(?:results?|reports?|pictures|images|scans?)\b",
+    re.IGNORECASE,
+)
+#: Where the scope, tube or needle goes: a question about what is done, not where the test is.
+_INSIDE = re.compile(
+    r"\bwhere\s+(?:exactly\s+)?(?:does|do|will|would|is|are|did)\s+"
+    r"(?:they|it|the\s+(?:tube|scope|camera|needle|probe|catheter|wand|instrument|endoscope|colonoscope|"
+    r"transducer|iv|drip|line|dye|contrast|tracer|injection|shot|wire|sensors?|electrodes?|stickers?))\s+"
+    r"(?:\w+\s+){0,2}?(?:go(?:es)?|put|stick|inserted|insert|enter|enters|placed|inject(?:ed)?|attach(?:ed)?)\b"
+    r"|\bwhere (?:they|the (?:tube|scope|camera|needle|probe)) (?:go(?:es)? in|insert|put (?:it|the \w+) in)\b",
+    re.IGNORECASE,
+)
+_WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+_MENTIONS_RESULTS = re.compile(r"\b(?:results?|reports?)\b", re.IGNORECASE)
+
+PassagesOf = Callable[[str], Sequence[Passage]]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The section a question's words name, or a hand-off when the page says nothing of it."""
+
+    #: The section that answers the question (``None``: the care team does).
+    section: str | None
+    #: Sent after the answer, or alone when there is no section ("utter_handoff_results").
+    line: str | None = None
+
+
+def about_results(question: str) -> bool:
+    """Whether a question asks when, how or from whom results come (not what they say)."""
+    return bool(_RESULTS_WAIT.search(question))
+
+
+def topic_of(question: str, passages_of: PassagesOf) -> Topic | None:
+    """The topic a question's words name on this page; ``None`` when they name none (the classifier decides)."""
+    if about_results(question):
+        order = (RESULTS_SECTIONS[2], *RESULTS_SECTIONS[:2]) if _WHO.search(question) else RESULTS_SECTIONS
+        telling = [s for s in order if any(_MENTIONS_RESULTS.search(p.text) for p in passages_of(s))]
+        return Topic(telling[0] if telling else None, "utter_handoff_results")
+    if _INSIDE.search(question) and passages_of(PROCEDURE):
+        return Topic(PROCEDURE)
+    return None
