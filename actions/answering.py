@@ -18,7 +18,7 @@ from actions.focus import focus, topic_words
 from actions.questions import MARGIN, choose, is_short
 from actions.reading import Reading, asks_if_safe, is_question, read, safety_condition
 from actions.retriever import Retriever
-from actions.topics import topic_of
+from actions.topics import cued, topic_of
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
@@ -157,7 +157,8 @@ class Answerer:
             return self._kb.section(procedure, section)
 
         safety = safety_section(reading, passages_of)
-        topic = None if safety else topic_of(reading.questions[0], passages_of)
+        topics = [topic_of(question, passages_of) for question in reading.questions]
+        topic = None if safety else topics[0]
         if topic and topic.section is None:
             # "When do MRI results come?" on a page that says nothing of results: the care team's to answer.
             return Turn((Utterance(topic.line or "utter_handoff_results"),), procedure)
@@ -167,6 +168,9 @@ class Answerer:
             # "How long do the results take?": the page's passage on results (the classifier hears "how long").
             first = AskedQuestion(reading.questions[0], SECTION_INTENTS[named], 1.0)
             request = replace(request, intent=first.intent, confidence=1.0, questions=(first, *request.questions[1:]))
+        if len(request.questions) == len(topics) > 1:
+            later = [cued(asked, cue) for asked, cue in zip(request.questions[1:], topics[1:], strict=True)]
+            request = replace(request, questions=(request.questions[0], *later))
         asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
         choice = choose(
             request.intent,
@@ -194,7 +198,12 @@ class Answerer:
             self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
         ]
         turn = turns[0] if len(turns) == 1 else combine(turns, procedure)
-        lines = [topic.line] if topic and topic.line and turn.answer_section == topic.section else []
+        cues = [topic, *topics[1:]]
+        lines = list(
+            dict.fromkeys(
+                c.line for c in cues if c and c.line and (c.section is None or c.section in turn.answer_sections)
+            )
+        )
         if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section and not lines:
             lines.append("utter_care_team_line")
         turn = replace(turn, utterances=(*turn.utterances, *(Utterance(line) for line in lines)))

@@ -3,8 +3,8 @@
 Some questions share their words with another section's questions, and the
 classifier hears those words instead of the topic:
 
-- **Waiting for results.** "How long does it take to get the results of an
-  MRI?" asks when the results come, not how long the scan lasts. A page says
+- **Waiting for results.** "How many days until the MRI report is back?"
+  asks when the results come, not how long the scan lasts. A page says
   who reads the pictures and how the results reach the patient (in its
   recovery, its procedure description or its personnel); that passage is the
   general answer, and the care team's results line follows. A page that says
@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from actions.dialogue import AskedQuestion
+from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 
 PROCEDURE = "procedure_description"
@@ -75,3 +77,11 @@ def topic_of(question: str, passages_of: PassagesOf) -> Topic | None:
     if _INSIDE.search(question) and passages_of(PROCEDURE):
         return Topic(PROCEDURE)
     return None
+
+
+def cued(asked: AskedQuestion, topic: Topic | None) -> AskedQuestion:
+    """A question of the message with the section its words name, when they name one the page has."""
+    if topic is None or topic.section is None:
+        return asked
+    intent = next(i for i, section in INTENT_SECTIONS.items() if section == topic.section)
+    return replace(asked, intent=intent, confidence=1.0)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions.answering import Answerer, Context, Request
+from actions.dialogue import AskedQuestion
 from actions.knowledge_service import KnowledgeService
 from actions.sections import SectionGuesser
 from tests.conftest import PAGES
@@ -174,7 +175,7 @@ def test_a_general_question_with_a_condition_gets_the_care_team_line(answerer: A
 
 
 def test_waiting_for_results_gets_the_pages_results_passage_and_the_care_teams_line(answerer: Answerer) -> None:
-    text = "how long does it take to get the results of a brain mri"
+    text = "how long do brain mri results usually take to arrive"
     turn = answerer.respond(Request("ask_duration", text, ("70551",), confidence=0.9), Context())
     assert turn.answer_sections == ("recovery",)
     assert "results" in turn.utterances[0].values["answer"]
@@ -185,6 +186,18 @@ def test_waiting_for_results_a_page_does_not_tell_of_is_handed_off(answerer: Ans
     turn = answerer.respond(Request("ask_duration", "when are ct results ready", ("71260",)), Context())
     assert turn.answer_section is None
     assert [u.response for u in turn.utterances] == ["utter_handoff_results"]
+
+
+def test_a_later_question_about_results_is_answered_where_the_page_tells_of_them(answerer: Answerer) -> None:
+    text = "How long is the brain MRI? And when are the results ready?"
+    asked = (
+        AskedQuestion("How long is the brain MRI?", "ask_duration", 0.95),
+        AskedQuestion("And when are the results ready?", "ask_duration", 0.6),
+    )
+    request = Request("ask_duration", text, ("70551",), confidence=0.9, questions=asked)
+    turn = answerer.respond(request, Context())
+    assert turn.answer_sections == ("duration", "recovery")
+    assert turn.utterances[-1].response == "utter_handoff_results"
 
 
 def test_where_the_scope_goes_is_answered_from_what_happens(answerer: Answerer) -> None:

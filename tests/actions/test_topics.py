@@ -23,7 +23,7 @@ def passages_of(section: str, page: dict[str, list[str]] = PAGE) -> list[Passage
 @pytest.mark.parametrize(
     "question",
     [
-        "how long does it take to get the results back from a bone scan",
+        "how long before the bone scan results are available",
         "when will the report be sent to my doctor",
         "How soon are the findings ready?",
         "do the results take long to come back",
