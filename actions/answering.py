@@ -157,7 +157,8 @@ class Answerer:
             return self._kb.section(procedure, section)
 
         safety = safety_section(reading, passages_of)
-        topics = [topic_of(question, passages_of) for question in reading.questions]
+        named_as = [request.text[start:end] for start, end in request.procedure_spans]
+        topics = [topic_of(question, passages_of, named_as) for question in reading.questions]
         topic = None if safety else topics[0]
         if topic and topic.section is None:
             # "When do MRI results come?" on a page that says nothing of results: the care team's to answer.

@@ -9,6 +9,10 @@ classifier hears those words instead of the topic:
   recovery, its procedure description or its personnel); that passage is the
   general answer, and the care team's results line follows. A page that says
   nothing about results hands the question to the care team.
+- **Another treatment.** "Can eye drops clear a cataract?" asks whether
+  something other than the page's procedure does its job: the page's
+  alternatives answer it (the classifier hears "clear a cataract" and answers
+  what the surgery is for).
 - **Where an instrument goes.** "Where does the tube go in a colonoscopy?" asks
   what happens during the procedure, not where the clinic does it.
 
@@ -47,6 +51,21 @@ _INSIDE = re.compile(
     r"|\bwhere (?:they|the (?:tube|scope|camera|needle|probe)) (?:go(?:es)? in|insert|put (?:it|the \w+) in)\b",
     re.IGNORECASE,
 )
+#: Whether something does the procedure's job: "can <subject> fix/treat/remove …" (the subject checked apart).
+_DOES_THE_JOB = re.compile(
+    r"\b(?:can|could|would|will|does|do|might)\s+(?P<subject>(?:[\w'-]+\s+){1,4}?)"
+    r"(?:fix|cure|treat|remove|repair|correct|get rid of|dissolve|clear|heal|replace|substitute for|"
+    r"work as well as|do the same (?:job|thing) as)\b",
+    re.IGNORECASE,
+)
+#: Subjects that are not another treatment: people, pronouns, the procedure itself.
+_NOT_ANOTHER = re.compile(
+    r"^(?:i|you|we|they|he|she|it|this|that|these|those|my|your|his|her|our|their|someone|anyone|people|"
+    r"(?:an?|the) (?:doctor|surgeon|nurse|radiologist|specialist|team|staff|clinic|hospital)|doctors?|surgeons?)\b"
+    r"|^(?:(?:an?|the|this|that)\s+)?(?:surgery|procedure|test|scan|operation|exam|examination|scope|one)\s*$",
+    re.IGNORECASE,
+)
+ALTERNATIVES = "alternatives"
 _WHO = re.compile(r"\bwho\b", re.IGNORECASE)
 _MENTIONS_RESULTS = re.compile(r"\b(?:results?|reports?)\b", re.IGNORECASE)
 
@@ -68,14 +87,32 @@ def about_results(question: str) -> bool:
     return bool(_RESULTS_WAIT.search(question))
 
 
-def topic_of(question: str, passages_of: PassagesOf) -> Topic | None:
-    """The topic a question's words name on this page; ``None`` when they name none (the classifier decides)."""
+def another_treatment(question: str, named_as: Sequence[str]) -> bool:
+    """Whether a question asks if something other than the page's procedure does its job.
+
+    ``named_as`` are the words that name the page's procedure in the message ("cataract surgery").
+    """
+    match = _DOES_THE_JOB.search(question)
+    if match is None:
+        return False
+    subject = match.group("subject").strip().lower()
+    return not _NOT_ANOTHER.search(subject) and not any(name.lower() in subject for name in named_as)
+
+
+def topic_of(question: str, passages_of: PassagesOf, named_as: Sequence[str] | None = None) -> Topic | None:
+    """The topic a question's words name on this page; ``None`` when they name none (the classifier decides).
+
+    ``named_as`` are the words naming the page's procedure in the message; without them (``None``),
+    no question is taken to ask about another treatment.
+    """
     if about_results(question):
         order = (RESULTS_SECTIONS[2], *RESULTS_SECTIONS[:2]) if _WHO.search(question) else RESULTS_SECTIONS
         telling = [s for s in order if any(_MENTIONS_RESULTS.search(p.text) for p in passages_of(s))]
         return Topic(telling[0] if telling else None, "utter_handoff_results")
     if _INSIDE.search(question) and passages_of(PROCEDURE):
         return Topic(PROCEDURE)
+    if named_as is not None and another_treatment(question, named_as) and passages_of(ALTERNATIVES):
+        return Topic(ALTERNATIVES)
     return None
 
 

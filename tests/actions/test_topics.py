@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.topics import PROCEDURE, about_results, topic_of
+from actions.topics import ALTERNATIVES, PROCEDURE, about_results, another_treatment, topic_of
 from knowledge.model import Passage, PassageKind
 
 PAGE = {
@@ -12,6 +12,7 @@ PAGE = {
     "personnel": ["Technologist", "Doctor who reads the results"],
     "procedure_description": ["A thin tube with a camera is passed into the rectum."],
     "setting": ["An endoscopy unit."],
+    "alternatives": ["A stool test, which finds blood but cannot remove polyps."],
 }
 
 
@@ -78,3 +79,35 @@ def test_other_questions_name_no_topic(question: str) -> None:
 def test_results_words_alone_do_not_ask_when() -> None:
     assert not about_results("can results be wrong")
     assert about_results("how many days until the report is ready")
+
+
+@pytest.mark.parametrize(
+    ("question", "named_as"),
+    [
+        ("could a stool test do the same job as the scope", ["scope"]),
+        ("can medicine get rid of polyps", []),
+        ("will a special diet cure it without the colonoscopy", ["colonoscopy"]),
+    ],
+)
+def test_whether_another_treatment_does_the_job_is_answered_from_the_alternatives(
+    question: str, named_as: list[str]
+) -> None:
+    topic = topic_of(question, passages_of, named_as)
+    assert topic is not None and topic.section == ALTERNATIVES
+
+
+@pytest.mark.parametrize(
+    ("question", "named_as"),
+    [
+        ("can a colonoscopy remove polyps", ["colonoscopy"]),  # the page's own procedure
+        ("can they remove polyps during it", []),  # people, not a treatment
+        ("can the procedure fix the bleeding", []),
+        ("can I remove my glasses", []),
+    ],
+)
+def test_the_procedure_itself_or_people_are_not_another_treatment(question: str, named_as: list[str]) -> None:
+    assert not another_treatment(question, named_as)
+
+
+def test_without_the_pages_names_no_question_is_about_another_treatment() -> None:
+    assert topic_of("can medicine get rid of polyps", passages_of) is None
