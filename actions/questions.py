@@ -25,6 +25,9 @@ SHORT_MESSAGE_WORDS = 25
 #: (chosen on the team's dev questions and the real patients' dev split: the classifier is right about as
 #: often as the knowledge base above 0.35; below it, a "did you mean" avoids some wrong answers).
 CLASSIFIER_SURE = 0.35
+#: A question classified apart this sure keeps its own intent, whatever the whole message's (a topic or a
+#: story before it colours the whole: "the breathing test where you blow into a machine, how do I prepare?").
+PART_SURE = 0.7
 #: Without a question intent, the knowledge base's best section must lead the second by this much.
 MARGIN = 0.08
 #: An extra question of the message is answered when its best section leads by this much.
@@ -63,12 +66,13 @@ def choose(
     alone (in the order of ``reading.questions``), when NLU classified them apart.
     """
     classified = INTENT_SECTIONS.get(intent)
-    if classified and is_short(text, reading) and confidence >= CLASSIFIER_SURE:
+    if classified and not asked and is_short(text, reading) and confidence >= CLASSIFIER_SURE:
         return SectionChoice((classified,))
     if asked and INTENT_SECTIONS.get(asked[0][0]):
         if (
             classified
             and confidence >= CLASSIFIER_SURE
+            and asked[0][1] < PART_SURE
             and classified not in {INTENT_SECTIONS.get(i) for i, _ in asked}
             and (len(asked) > 1 or asked[0][1] < confidence)
         ):

@@ -119,6 +119,54 @@ def split_questions(sentence: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+#: Words that make no question of their own: "so which is it?", "is that a real thing?" only point to
+#: what the patient asks next (or told before), the question that is answered.
+_POINTING_WORDS = frozenset(
+    {
+        "so",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "it",
+        "that",
+        "this",
+        "these",
+        "those",
+        "a",
+        "an",
+        "the",
+        "real",
+        "thing",
+        "true",
+        "right",
+        "really",
+        "actually",
+        "then",
+        "one",
+        "or",
+        "ok",
+        "okay",
+        "well",
+        "but",
+        "and",
+        "even",
+        "like",
+        "huh",
+        "seriously",
+        "correct",
+        "legit",
+    }
+)
+
+
+def points_only(question: str) -> bool:
+    """Whether a question only points to another ("so which is it?"): none of its words says what it asks."""
+    words = re.findall(r"[a-z']+", question.lower())
+    return bool(words) and all(word in _POINTING_WORDS for word in words)
+
+
 def _asked_in(sentence: str) -> tuple[str, ...]:
     """The questions of one sentence: all its parts when it is a question.
 
@@ -128,6 +176,8 @@ def _asked_in(sentence: str) -> tuple[str, ...]:
     """
     if is_question(sentence):
         return split_questions(sentence)
+    if sentence.rstrip().endswith(".") and not sentence.rstrip().endswith(".."):
+        return ()  # "… moved it to next month, which is fine.": a statement, its clauses too
     parts = split_questions(sentence)
     if parts == (sentence,) or not (_ASKING.search(parts[0]) or _YES_NO.match(parts[0])):
         return ()  # "They did bloodwork, did an x-ray, and now ...": a story, not a question
@@ -138,6 +188,8 @@ def find_questions(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[st
     """The questions a message asks, in order, at most :data:`MAX_QUESTIONS` (the last sentence when none)."""
     sentences = split_sentences(text, spans) or (text.strip(),)
     asked = [question for s in sentences for question in _asked_in(s)]
+    if len(asked) > 1:
+        asked = [q for q in asked if not points_only(q)] or asked[-1:]
     if not asked:
         asked = list(question_clauses(sentences[-1]))
     return tuple(asked[:MAX_QUESTIONS]) if asked else (sentences[-1],)

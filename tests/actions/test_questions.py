@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.questions import CLASSIFIER_SURE, by_question, choose
+from actions.questions import CLASSIFIER_SURE, PART_SURE, by_question, choose
 from actions.reading import read
 from actions.sections import SectionScore
 
@@ -44,3 +44,32 @@ def test_the_whole_message_leads_when_no_part_asks_what_it_asks() -> None:
         [("ask_summary", 0.6), ("ask_procedure_description", 0.5)],
     )
     assert choice.sections[0] == "patient_experience"
+
+
+def test_a_question_sure_alone_keeps_its_intent_after_a_topic_that_colours_the_message() -> None:
+    # The whole message is one short sentence, but NLU heard its question apart from the topic before it.
+    text = "the heart scan where they put stickers on you, what should i wear"
+    reading = read(text, asked=("what should i wear",))
+    choice = choose(
+        "ask_setting",
+        0.99,
+        text,
+        reading,
+        lambda question: scores("preparation", "setting"),
+        [("ask_preparation", PART_SURE)],
+    )
+    assert choice.sections == ("preparation",)
+
+
+def test_several_questions_sure_alone_keep_their_intents() -> None:
+    text = "Scan tomorrow. Why would anyone pick it over a CT, and what do I bring?"
+    reading = read(text, asked=("Why would anyone pick it over a CT", "what do I bring?"))
+    choice = choose(
+        "ask_purpose",
+        0.9,
+        text,
+        reading,
+        lambda question: scores("alternatives", "preparation"),
+        [("ask_alternatives", PART_SURE + 0.05), ("ask_preparation", 0.95)],
+    )
+    assert choice.sections == ("alternatives", "preparation")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.questions import MAX_QUESTIONS, asks_apart, find_questions, split_questions
+from common.questions import MAX_QUESTIONS, asks_apart, find_questions, points_only, split_questions
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,26 @@ def test_surprise_told_with_a_question_mark_is_not_a_question() -> None:
     text = "My cousin says he was wide awake the whole time?! Do they put you to sleep for it?"
     assert find_questions(text) == ("Do they put you to sleep for it?",)
     assert find_questions("Is it really that loud?!") == ("Is it really that loud?!",)
+
+
+def test_a_clause_of_a_statement_is_not_a_question() -> None:
+    text = "The clinic moved my scan to Friday, which is fine. Do I still need to fast?"
+    assert find_questions(text) == ("Do I still need to fast?",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My neighbour says you stay awake for it. So which is it, am I asleep or not?",
+        "Someone told me you can't drive for a day. Is that a real thing? When can I drive again?",
+    ],
+)
+def test_a_question_that_only_points_to_another_is_not_answered_apart(text: str) -> None:
+    questions = find_questions(text)
+    assert len(questions) == 1
+    assert not points_only(questions[0])
+
+
+def test_pointing_words_alone_stay_a_question_when_nothing_else_is_asked() -> None:
+    assert find_questions("Is that true?") == ("Is that true?",)
+    assert points_only("so which is it") and not points_only("what is it")
