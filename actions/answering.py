@@ -8,15 +8,14 @@ returns a :class:`Turn`: the responses to send and the slots to set. Actions
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from actions.conditions import RISKS, safety_section
+from actions.conditions import CONDITION_SECTIONS, RISKS, safety_section
 from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
 from actions.focus import focus, topic_words
-from actions.questions import MARGIN, choose, is_short
-from actions.reading import Reading, asks_if_safe, is_question, read, safety_condition
+from actions.questions import CLASSIFIER_SURE, MARGIN, asks_own_advice, choose, is_short
+from actions.reading import PERSONAL_MEDICATION, Reading, asks_if_safe, is_question, read, safety_condition
 from actions.retriever import Retriever
 from actions.topics import cued, topic_of
 from knowledge.index import Hit
@@ -31,15 +30,6 @@ SETTLE_CANDIDATES = 3
 
 __all__ = ["Answerer", "Button", "Context", "Request", "Retriever", "Turn", "Utterance", "intent_payload"]
 
-#: A question about the patient's own medicine, dose or condition: a clinician answers it,
-#: not a page ("should I take my 50 mg metoprolol before the test?").
-PERSONAL_MEDICATION = re.compile(
-    r"\b(should|can|do|must|shall)\s+i\b.{0,60}\b(\d+\s?(mg|units?|mcg)|dose|insulin|metformin|eliquis|"
-    r"apixaban|xarelto|rivaroxaban|warfarin|coumadin|plavix|clopidogrel|metoprolol|lisinopril|ozempic|"
-    r"semaglutide|jardiance|prednisone)\b"
-    r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
-    re.IGNORECASE,
-)
 #: At most this many passages in one answer; the rest is offered as a follow-up.
 MAX_PASSAGES = 3
 #: Passages this close to the best one are part of the answer too.
@@ -75,6 +65,9 @@ class Answerer:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         reading = read(request.text, request.sentences, [q.text for q in request.questions])
         procedure = focus(request, reading, lambda code: bool(self._kb.procedure_name(code))) or context.procedure
+        if request.intent in INTENT_SECTIONS and asks_own_advice(request):
+            # "Diabetic, they said to fast. How does that work with my insulin?": the question is the patient's own.
+            return self._own_medicine_or_case(request, reading, procedure)
         if request.intent in INTENT_SECTIONS or self._asks_about_a_named_page(request, reading, named):
             if reading.personal:
                 return self._personal(reading.personal, procedure)
@@ -142,11 +135,11 @@ class Answerer:
 
     @staticmethod
     def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
-        """A long message that names a page and asks something, though NLU heard only the name."""
+        """A long message, or a topic and its question, that names a page and asks, though NLU heard only the name."""
         return (
             request.intent == "inform_procedure"
             and bool(named)
-            and not is_short(request.text, reading)
+            and (bool(request.questions) or not is_short(request.text, reading))
             and any(is_question(q) for q in reading.questions)
         )
 
@@ -238,7 +231,12 @@ class Answerer:
         """A long message NLU heard as a procedure's name: its question, when the page clearly answers it.
 
         Patients who ask "what is it" at length are answered with the page's summary, as for a name alone.
+        A question NLU heard apart and placed ("lung perfusion scans, what are they for") is answered as asked.
         """
+        first = request.questions[0] if request.questions else None
+        if first and first.intent in INTENT_SECTIONS and first.confidence >= CLASSIFIER_SURE:
+            asked = replace(request, intent=first.intent, confidence=first.confidence)
+            return self._answer_questions(asked, reading, procedure)
         scores = self._kb.section_scores(reading.questions[0], procedure)
         lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
         if scores and scores[0].section != "summary" and lead >= MARGIN:
@@ -259,7 +257,9 @@ class Answerer:
             return self._personal(reading.personal or "own_case", procedure)
         if reading.conditions and asks_if_safe(reading.questions[0]):
             return self._answer_questions(request, reading, procedure)
-        scores = self._kb.section_scores(reading.questions[0], procedure)
+        # What a personal condition or medicine changes is how to prepare, the risks and the recovery.
+        scored = self._kb.section_scores(reading.questions[0], procedure)
+        scores = [s for s in scored if s.section in CONDITION_SECTIONS]
         lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
         if not scores or lead < MARGIN / 2:
             return self._personal("own_case", procedure)

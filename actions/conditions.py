@@ -18,6 +18,8 @@ from knowledge.model import Passage
 
 RISKS = "risks_and_complications"
 PREPARATION = "preparation"
+#: The sections a personal condition or medicine changes: how to prepare, the risks, the recovery.
+CONDITION_SECTIONS = (PREPARATION, RISKS, "recovery")
 #: A question that asks about the risks themselves: the risks answer it, whatever names the condition.
 _ASKS_RISKS = re.compile(r"\b(?:risks?|risky|dangers?|dangerous|side effects?|complications?)\b", re.IGNORECASE)
 #: How much of a condition's word must appear in a passage ("pregna" for pregnant and pregnancy).

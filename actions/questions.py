@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from actions.dialogue import Request
 from actions.reading import Reading
 from actions.sections import SectionScore
 from knowledge.intents import INTENT_SECTIONS
@@ -28,6 +29,8 @@ CLASSIFIER_SURE = 0.35
 #: A question classified apart this sure keeps its own intent, whatever the whole message's (a topic or a
 #: story before it colours the whole: "the breathing test where you blow into a machine, how do I prepare?").
 PART_SURE = 0.7
+#: The intent of a question about the patient's own health (answered generally only when a page clearly does).
+OWN_ADVICE = "ask_personal_advice"
 #: Without a question intent, the knowledge base's best section must lead the second by this much.
 MARGIN = 0.08
 #: An extra question of the message is answered when its best section leads by this much.
@@ -45,6 +48,15 @@ class SectionChoice:
     sections: tuple[str, ...] = ()
     #: Two candidate sections to offer as "did you mean" (nothing answered).
     offer: tuple[str, ...] = ()
+
+
+def asks_own_advice(request: Request) -> bool:
+    """Whether the message's one question, heard apart, is surely advice about the patient's own health."""
+    return (
+        len(request.questions) == 1
+        and request.questions[0].intent == OWN_ADVICE
+        and (request.questions[0].confidence >= PART_SURE)
+    )
 
 
 def is_short(text: str, reading: Reading) -> bool:

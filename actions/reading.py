@@ -31,6 +31,7 @@ from common.questions import MAX_QUESTIONS, find_questions, is_question, split_s
 __all__ = [
     "MAX_QUESTIONS",
     "PERSONAL_KINDS",
+    "PERSONAL_MEDICATION",
     "Reading",
     "conditions",
     "is_question",
@@ -207,6 +208,7 @@ _NEED_TEST = re.compile(
 #: The patient's own case: a decision about their procedure, their chances, a disease they may have.
 _OWN_CASE = re.compile(
     r"\bshould i (?:still )?(?:cancel|postpone|reschedule|skip|refuse|delay|go ahead|go through with)\b"
+    r"|\bshould i still (?:go|have|get|do)\b"
     r"|\b(?:really )?(?:necessary|needed|required|worth it|right) for (?:me|him|her|my \w+)\b"
     r"|\b(?:is|was) (?:it|this) (?:the right|a good) (?:choice|idea|decision|test) for me\b"
     r"|\bin my case\b|\bwhat are my (?:chances|odds)\b|\bwill i need (?:surgery|another|a second)\b"
@@ -263,6 +265,16 @@ _TOLD_WITH_A_QUESTION_MARK = re.compile(
 _OWN_PROCEDURE = re.compile(
     rf"\b(?:had|got|underwent)\s+(?:an?\s+|my\s+|the\s+)?(?:{_WORD}\s+){{0,2}}?"
     rf"(?:{_TESTS}|arthroscopy|surgery|scope|procedure|operation)\b",
+    re.IGNORECASE,
+)
+
+#: A question about the patient's own medicine, dose or condition: a clinician answers it,
+#: not a page ("should I take my 50 mg metoprolol before the test?").
+PERSONAL_MEDICATION = re.compile(
+    r"\b(should|can|do|must|shall)\s+i\b.{0,60}\b(\d+\s?(mg|units?|mcg)|dose|insulin|metformin|eliquis|"
+    r"apixaban|xarelto|rivaroxaban|warfarin|coumadin|plavix|clopidogrel|metoprolol|lisinopril|ozempic|"
+    r"semaglutide|jardiance|prednisone)\b"
+    r"|\b(i'?m|i am) on\b.{0,30}\b(should|can|do) i\b",
     re.IGNORECASE,
 )
 

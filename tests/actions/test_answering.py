@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions.answering import Answerer, Context, Request
+from actions.conditions import CONDITION_SECTIONS
 from actions.dialogue import AskedQuestion
 from actions.knowledge_service import KnowledgeService
 from actions.sections import SectionGuesser
@@ -198,6 +199,28 @@ def test_a_later_question_about_results_is_answered_where_the_page_tells_of_them
     turn = answerer.respond(request, Context())
     assert turn.answer_sections == ("duration", "recovery")
     assert turn.utterances[-1].response == "utter_handoff_results"
+
+
+def test_a_topic_and_a_question_heard_apart_are_answered_as_asked(answerer: Answerer) -> None:
+    text = "lung perfusion scans, what are they for"
+    asked = (AskedQuestion("what are they for", "ask_purpose", 0.4),)
+    request = Request("inform_procedure", text, ("78580",), confidence=0.57, questions=asked)
+    assert answerer.respond(request, Context()).answer_sections == ("purpose",)
+
+
+def test_a_question_surely_about_the_patients_own_health_is_not_answered_from_the_whole_messages_section(
+    answerer: Answerer,
+) -> None:
+    text = "Diabetic, and they want me fasting before the heart scan. How do I manage my insulin that morning?"
+    asked = (AskedQuestion("How do I manage my insulin that morning?", "ask_personal_advice", 0.84),)
+    request = Request("ask_procedure_description", text, ("78452",), confidence=0.8, questions=asked)
+    turn = answerer.respond(request, Context())
+    assert turn.answer_section in {*CONDITION_SECTIONS, None}
+    responses = [u.response for u in turn.utterances]
+    if turn.answer_section:
+        assert responses[-1] == "utter_care_team_line"
+    else:
+        assert "utter_handoff_personal" in responses
 
 
 def test_where_the_scope_goes_is_answered_from_what_happens(answerer: Answerer) -> None:
