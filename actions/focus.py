@@ -47,6 +47,10 @@ FILLER = frozenset(
 )
 
 
+#: A story's next turn within a sentence: "…, then a chest CT …, and now they're saying a lung scan".
+_NEXT_TURN = re.compile(r"\b(?:and |but |so )?(?:now|then|next|this time|after that)\b", re.IGNORECASE)
+
+
 def focus(request: Request, reading: Reading, known: Callable[[str], bool]) -> str | None:
     """The page a message is about, of those it names.
 
@@ -74,10 +78,17 @@ def focus(request: Request, reading: Reading, known: Callable[[str], bool]) -> s
     if not before:
         return named[0][1]
     # The first page of the last sentence before the question that names one
-    # ("now they want a CT", but "a chest x-ray before my knee surgery").
+    # ("now they want a CT", but "a chest x-ray before my knee surgery"); in a sentence
+    # that tells a story in turns ("did the breathing test, then a CT, and now a lung scan"),
+    # the first page after its last turn.
     sentence_of = _sentence_index(request.text, reading)
     last = sentence_of(before[-1][0])
-    return next(code for start, code in before if sentence_of(start) == last)
+    in_last = [(start, code) for start, code in before if sentence_of(start) == last]
+    turns = [m.end() for m in _NEXT_TURN.finditer(request.text, 0, question_at)]
+    after_turn = [code for start, code in in_last if turns and start >= turns[-1]]
+    if after_turn and len(in_last) > 1:
+        return after_turn[0]
+    return in_last[0][1]
 
 
 def _sentence_index(text: str, reading: Reading) -> Callable[[int], int]:

@@ -35,6 +35,12 @@ def test_in_one_sentence_the_first_page_named_is_the_subject() -> None:
     assert focus(req, read(text), known) == "71046"
 
 
+def test_in_a_sentence_told_in_turns_the_page_after_the_last_turn_is_the_subject() -> None:
+    text = "I had a knee scope in May, then a chest x-ray, and now they want a chest CT with dye. does the dye sting?"
+    req = request(text, ("29881", "knee scope"), ("71046", "chest x-ray"), ("71260", "chest CT"))
+    assert focus(req, read(text), known) == "71260"
+
+
 def test_a_page_without_a_page_of_ours_is_ignored() -> None:
     text = "what about the 99999 test and the colonoscopy"
     req = request(text, ("99999", "99999"), ("45378", "colonoscopy"))
