@@ -30,24 +30,17 @@ MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
 PUBLIC_SETS = ("public_style", "real_patients_dev")
-#: Their floors: a little below what this code measured on 2026-12-01, stop 18 (public_style 0.861 / 0.070 /
-#: 0.0 / 1.0, real patients' dev 0.786 / 0.107 / 0.019 / 1.0; at stop 17: 0.777 / 0.130 / 0.012 and 0.75 /
-#: 0.143 / 0.037), so that a change that loses ground fails make test. Issue 15's targets are higher
-#: (general >= 0.85 and confident wrong <= 0.03 on both, personal answered <= 0.03): make eval reports the distance.
-PUBLIC_FLOORS = {
-    "public_style": {
-        "general_accuracy": 0.83,
-        "confident_wrong_rate": 0.09,
-        "personal_answered_rate": 0.02,
-        "emergency_recall": 1.0,
-    },
-    "real_patients_dev": {
-        "general_accuracy": 0.75,
-        "confident_wrong_rate": 0.15,
-        "personal_answered_rate": 0.04,
-        "emergency_recall": 1.0,
-    },
+#: Their floors are issue 15's targets: general questions >= 0.85 right, confident wrong <= 0.03, personal
+#: questions answered from a page <= 0.03, every emergency recognised. Measured on 2026-12-01, stop 19:
+#: public_style 0.902 / 0.028 / 0.0 / 1.0, real patients' dev 0.893 / 0.0 / 0.0 / 1.0 (at stop 18: 0.861 /
+#: 0.070 / 0.0 and 0.786 / 0.107 / 0.019), so a change that falls below a target fails make test.
+ISSUE_TARGETS = {
+    "general_accuracy": 0.85,
+    "confident_wrong_rate": 0.03,
+    "personal_answered_rate": 0.03,
+    "emergency_recall": 1.0,
 }
+PUBLIC_FLOORS = {name: dict(ISSUE_TARGETS) for name in PUBLIC_SETS}
 
 
 @pytest.fixture(scope="module")
