@@ -30,6 +30,7 @@ from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 
 PROCEDURE = "procedure_description"
+ALTERNATIVES = "alternatives"
 #: The sections where a page tells how results reach the patient, in the order preferred.
 RESULTS_SECTIONS = ("recovery", "procedure_description", "personnel")
 
@@ -65,7 +66,6 @@ _NOT_ANOTHER = re.compile(
     r"|^(?:(?:an?|the|this|that)\s+)?(?:surgery|procedure|test|scan|operation|exam|examination|scope|one)\s*$",
     re.IGNORECASE,
 )
-ALTERNATIVES = "alternatives"
 _WHO = re.compile(r"\bwho\b", re.IGNORECASE)
 _MENTIONS_RESULTS = re.compile(r"\b(?:results?|reports?)\b", re.IGNORECASE)
 
