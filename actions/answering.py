@@ -16,6 +16,7 @@ from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utte
 from actions.focus import focus, topic_words
 from actions.questions import CLASSIFIER_SURE, MARGIN, asks_own_advice, choose, is_short
 from actions.reading import PERSONAL_MEDICATION, Reading, asks_if_safe, is_question, read, safety_condition
+from actions.replies import combine, format_passages
 from actions.retriever import Retriever
 from actions.topics import cued, topic_of
 from knowledge.index import Hit
@@ -114,7 +115,8 @@ class Answerer:
         """NLU was unsure of a message naming a page: what the page can settle, else ``None`` (offer choices).
 
         A personal case is handed off; a safety question with a condition is
-        answered from the page's risks; otherwise the page's best section answers
+        answered from the page's risks; a topic the words name, from that topic
+        (:mod:`actions.topics`); otherwise the page's best section answers
         when it leads clearly and its intent is among NLU's ``likeliest``.
         """
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
@@ -126,6 +128,11 @@ class Answerer:
             return self._personal(reading.personal, procedure)
         if reading.conditions and asks_if_safe(reading.questions[0]):
             return self.respond(replace(request, intent="ask_personal_advice"), context)
+        named_as = [request.text[start:end] for start, end in request.procedure_spans]
+        topic = topic_of(reading.questions[0], lambda section: self._kb.section(procedure, section), named_as)
+        if topic and topic.section:
+            # "can glasses clear a cataract so I skip the operation?": the words name the topic.
+            return self.respond(replace(request, intent=SECTION_INTENTS[topic.section], confidence=1.0), context)
         scores = self._kb.section_scores(reading.questions[0], procedure)
         lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
         intent = SECTION_INTENTS.get(scores[0].section) if scores else None
@@ -387,32 +394,3 @@ class Answerer:
             answer_section="summary",
             answer_sections=("summary",),
         )
-
-
-def combine(turns: Sequence[Turn], procedure: str) -> Turn:
-    """Several answers in one reply, each under its section's title (no "tell me more": too much at once)."""
-    blocks = []
-    for turn in turns:
-        for utterance in turn.utterances:
-            if utterance.response in {"utter_answer", "utter_answer_with_more"}:
-                blocks.append(f"{utterance.values['section_title']}:\n{utterance.values['answer']}")
-    answered = tuple(t.answer_section for t in turns if t.answer_section)
-    if len(blocks) < 2:
-        return turns[0]
-    name = next(t.utterances[0].values.get("procedure_name", "") for t in turns if t.answer_section)
-    values = {"procedure_name": name, "answers": "\n\n".join(blocks)}
-    return Turn(
-        (Utterance("utter_answers", values),),
-        procedure,
-        answer_section=answered[0],
-        answer_sections=answered,
-        passages=tuple(hit for t in turns for hit in t.passages),
-    )
-
-
-def format_passages(passages: Sequence[Passage]) -> str:
-    """Passages as plain text: paragraphs as they are, bullets and steps as "- " lines."""
-    lines = []
-    for passage in passages:
-        lines.append(passage.text if passage.kind == "paragraph" else f"- {passage.text}")
-    return "\n".join(lines)

@@ -318,3 +318,11 @@ def test_an_unsure_personal_message_is_handed_off(tmp_path: Path) -> None:
     turn = _settling(tmp_path).settle(Request("nlu_fallback", text, ("76700",), confidence=0.3), Context(), [])
     assert turn is not None and turn.answer_section is None
     assert turn.utterances[0].response == "utter_handoff_results"
+
+
+def test_an_unsure_message_whose_words_name_a_topic_is_settled_by_it(answerer: Answerer) -> None:
+    text = "could special glasses clear up cataracts so I skip the operation"
+    start = text.index("cataracts")
+    request = Request("nlu_fallback", text, ("66984",), confidence=0.3, procedure_spans=((start, start + 9),))
+    turn = answerer.settle(request, Context(), [])
+    assert turn is not None and turn.answer_sections == ("alternatives",)

@@ -72,3 +72,13 @@ def test_questions_classified_together_get_what_each_gets_alone(patient: Convers
             alone = next(r for r in parse(question["text"])["intent_ranking"] if r["name"] != "nlu_fallback")
             assert question["intent"] == alone["name"]
             assert abs(question["confidence"] - alone["confidence"]) < 1e-3
+
+
+def test_a_question_whose_words_name_its_topic_is_answered_from_it(patient: Conversation) -> None:
+    # Where the camera goes is what happens during the procedure, whatever "where" makes the classifier hear.
+    patient.talk("where does the camera go during an upper endoscopy")
+    assert patient.slots()["answer_sections"] == ["procedure_description"]
+    # When the results come: the page's passage on results, then the care team's results line with the number.
+    reply = patient.text("how long is it before the results of the sleep study are ready")
+    assert patient.slots()["answer_sections"] == ["recovery"]
+    assert "results" in reply and "555-0100" in reply
