@@ -9,11 +9,11 @@ classifier hears those words instead of the topic:
   recovery, its procedure description or its personnel); that passage is the
   general answer, and the care team's results line follows. A page that says
   nothing about results hands the question to the care team.
-- **Another treatment.** "Can eye drops clear a cataract?" asks whether
+- **Another treatment.** "Can eye drops get rid of a cataract?" asks whether
   something other than the page's procedure does its job: the page's
   alternatives answer it (the classifier hears "clear a cataract" and answers
   what the surgery is for).
-- **Where an instrument goes.** "Where does the tube go in a colonoscopy?" asks
+- **Where an instrument goes.** "Where exactly do they put the scope in?" asks
   what happens during the procedure, not where the clinic does it.
 
 Free of Rasa and of models: the cues are patterns, the sections are the page's.
@@ -55,15 +55,16 @@ _INSIDE = re.compile(
 #: Whether something does the procedure's job: "can <subject> fix/treat/remove …" (the subject checked apart).
 _DOES_THE_JOB = re.compile(
     r"\b(?:can|could|would|will|does|do|might)\s+(?P<subject>(?:[\w'-]+\s+){1,4}?)"
-    r"(?:fix|cure|treat|remove|repair|correct|get rid of|dissolve|clear|heal|replace|substitute for|"
+    r"(?:fix|cure|treat|remove|repair|correct|get rid of|dissolve|clear up|replace|substitute for|"
     r"work as well as|do the same (?:job|thing) as)\b",
     re.IGNORECASE,
 )
-#: Subjects that are not another treatment: people, pronouns, the procedure itself.
+#: Subjects that are not another treatment: people, pronouns, the procedure itself, and whatever "the"
+#: points to (a part of the procedure: "will the pads remove chest hair?"; treatments come without it).
 _NOT_ANOTHER = re.compile(
-    r"^(?:i|you|we|they|he|she|it|this|that|these|those|my|your|his|her|our|their|someone|anyone|people|"
-    r"(?:an?|the) (?:doctor|surgeon|nurse|radiologist|specialist|team|staff|clinic|hospital)|doctors?|surgeons?)\b"
-    r"|^(?:(?:an?|the|this|that)\s+)?(?:surgery|procedure|test|scan|operation|exam|examination|scope|one)\s*$",
+    r"^(?:i|you|we|they|he|she|it|this|that|these|those|the|my|your|his|her|our|their|someone|anyone|people|"
+    r"an? (?:doctor|surgeon|nurse|radiologist|specialist|team|staff|clinic|hospital)|doctors?|surgeons?)\b"
+    r"|^(?:an?\s+)?(?:surgery|procedure|test|scan|operation|exam|examination|scope|one)\s*$",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"\bwho\b", re.IGNORECASE)

@@ -103,6 +103,8 @@ def test_whether_another_treatment_does_the_job_is_answered_from_the_alternative
         ("can they remove polyps during it", []),  # people, not a treatment
         ("can the procedure fix the bleeding", []),
         ("can I remove my glasses", []),
+        ("will the sticky pads remove chest hair", []),  # a part of the procedure
+        ("will the contrast clear from my body quickly", []),
     ],
 )
 def test_the_procedure_itself_or_people_are_not_another_treatment(question: str, named_as: list[str]) -> None:
