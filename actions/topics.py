@@ -34,11 +34,13 @@ ALTERNATIVES = "alternatives"
 #: The sections where a page tells how results reach the patient, in the order preferred.
 RESULTS_SECTIONS = ("recovery", "procedure_description", "personnel")
 
+#: The report as a thing (not "when should I report a fever?").
+_THE_REPORT = r"(?:the|a|my|your|his|her|their|our)\s+(?:\w+\s+)?reports?"
 #: When (or how, or from whom) results come: "how long until the results are back", "who reads the report".
 _RESULTS_WAIT = re.compile(
     r"\b(?:how long|how soon|how quickly|how fast|how many (?:days|weeks|hours)|when|what time)\b"
-    r"[^?.!]{0,50}\b(?:results?|reports?|findings)\b"
-    r"|\b(?:results?|reports?)\b[^?.!]{0,30}\b(?:take|come back|be (?:ready|back|available|in))\b"
+    rf"[^?.!]{{0,50}}\b(?:results?|findings|{_THE_REPORT})\b"
+    rf"|\b(?:results?|{_THE_REPORT})\b[^?.!]{{0,30}}\b(?:take|come back|be (?:ready|back|available|in))\b"
     r"|\bwho\b[^?.!]{0,25}\b(?:reads?|looks? at|checks?|explains?|gives?|sends?|tells?|shares?)\b"
     r"[^?.!]{0,20}\b(?:results?|reports?|pictures|images|scans?)\b",
     re.IGNORECASE,
