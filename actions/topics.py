@@ -45,13 +45,19 @@ _RESULTS_WAIT = re.compile(
     r"[^?.!]{0,20}\b(?:results?|reports?|pictures|images|scans?)\b",
     re.IGNORECASE,
 )
+#: What goes into the body, or on it, during a procedure.
+_INSTRUMENT = (
+    r"(?:tube|scope|camera|needle|probe|catheter|wand|instrument|endoscope|colonoscope|transducer|iv|drip|line|"
+    r"dye|contrast|tracer|injection|shot|wire|sensors?|electrodes?|stickers?)"
+)
 #: Where the scope, tube or needle goes: a question about what is done, not where the test is.
 _INSIDE = re.compile(
-    r"\bwhere\s+(?:exactly\s+)?(?:does|do|will|would|is|are|did)\s+"
-    r"(?:they|it|the\s+(?:tube|scope|camera|needle|probe|catheter|wand|instrument|endoscope|colonoscope|"
-    r"transducer|iv|drip|line|dye|contrast|tracer|injection|shot|wire|sensors?|electrodes?|stickers?))\s+"
+    rf"\bwhere\s+(?:exactly\s+)?(?:does|do|will|would|is|are|did)\s+the\s+{_INSTRUMENT}\s+"
     r"(?:\w+\s+){0,2}?(?:go(?:es)?|put|stick|inserted|insert|enter|enters|placed|inject(?:ed)?|attach(?:ed)?)\b"
-    r"|\bwhere (?:they|the (?:tube|scope|camera|needle|probe)) (?:go(?:es)? in|insert|put (?:it|the \w+) in)\b",
+    r"|\bwhere\s+(?:exactly\s+)?(?:does|will|would|is|did)\s+it\s+(?:go(?:es)?|inserted|enter|placed)\b"
+    r"|\bwhere\s+(?:exactly\s+)?(?:do|will|would|did)\s+they\s+(?:go in|insert|inject|stick|"
+    rf"put (?:it|the \w+|an? \w+) in|put (?:the|an?)\s+{_INSTRUMENT})\b"
+    rf"|\bwhere (?:they|the {_INSTRUMENT}) (?:go(?:es)? in|insert|put (?:it|the \w+) in)\b",
     re.IGNORECASE,
 )
 #: Whether something does the procedure's job: "can <subject> fix/treat/remove …" (the subject checked apart).

@@ -71,6 +71,7 @@ def test_where_an_instrument_goes_is_what_happens(question: str) -> None:
         "what do the results mean",
         "where does it take place",
         "when should I report a fever after the scope",
+        "where do they put my clothes and phone",
     ],
 )
 def test_other_questions_name_no_topic(question: str) -> None:
