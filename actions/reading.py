@@ -136,7 +136,8 @@ _SYMPTOM = re.compile(
     r"gas|diarrh\w*|constipat\w*|tired|fatigue|weak\w*|headaches?|blurry|blurred|floaters|ringing|cough\w*|"
     r"burn\w*|discharge|redness|stiff\w*|clicking|popping|lump|discomfort|symptoms?|still\b|"
     r"feels?|feeling|felt|tender\w*|scratchy|gritty|irritat\w*|red|pink|ach(?:y|es)|light-?headed|wiped out|"
-    r"exhausted|puffy|sensitive|bowel movement|sick|unwell|short of breath|wheez\w*|throbbing|sting\w*)",
+    r"exhausted|puffy|sensitive|bowel movement|sick|unwell|short of breath|wheez\w*|throbbing|sting\w*|"
+    r"lock(?:s|ing|ed) up|keeps? locking|gives? way|giving way|buckl\w*)",
     re.IGNORECASE,
 )
 #: A question that refers back to the patient's story: "is that bad?", "what could be going on?".
@@ -181,7 +182,8 @@ _CONSULTATION = re.compile(
 )
 #: Whether a test will find the cause of the patient's complaint ("… headaches, will an MRI show the problem?").
 _FINDS_MY_PROBLEM = re.compile(
-    rf"\b(?:does|do|will|would|can|could|might)\s+(?:an?\s+|the\s+|this\s+)?(?:{_WORD}\s+){{0,2}}?{_TESTS}\s+"
+    rf"\b(?:does|do|will|would|can|could|might)\s+(?:an?\s+|the\s+|this\s+)?(?:{_WORD}\s+){{0,2}}?"
+    rf"(?:{_TESTS}|arthroscopy|scope|procedure|surgery|operation)\s+"
     r"(?:be able to\s+|help\s+)?(?:show|find|detect|see|pick up|diagnose|explain|reveal|tell)\s+"
     r"(?:the\s+|my\s+|a\s+|any\s+)?(?:problems?|issues?|cause|reason|it|this|that|what(?:'s| is)\s+(?:wrong|going on)|"
     r"why|anything wrong)\b(?!\s+of\s+(?!(?:my|his|her|their|these|this|those|it)\b))",

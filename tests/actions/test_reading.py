@@ -77,6 +77,7 @@ def test_statements_are_not_questions(sentence: str) -> None:
         ("I keep getting dizzy when I stand up. Would a brain MRI find the cause?", "own_case"),
         ("bad cough at night, can the breathing test tell what's wrong", "own_case"),
         ("I have a cold and a fever, should I still go for the breathing test on Monday?", "own_case"),
+        ("My knee gives way on the stairs. Would an arthroscopy find the problem?", "own_case"),
     ],
 )
 def test_personal_questions_are_recognised(text: str, kind: str) -> None:
