@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 from actions.conditions import CONDITION_SECTIONS, RISKS, safety_section
 from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
 from actions.focus import focus, topic_words
-from actions.questions import CLASSIFIER_SURE, MARGIN, asks_own_advice, choose, is_short
+from actions.questions import CLASSIFIER_SURE, MARGIN, SECTION_INTENTS, asks_own_advice, choose, is_short
 from actions.reading import PERSONAL_MEDICATION, Reading, asks_if_safe, is_question, read, safety_condition
 from actions.replies import combine, format_passages
 from actions.retriever import Retriever
-from actions.topics import cued, topic_of
+from actions.topics import RESULTS_LINE, cued, topic_of
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 from knowledge.sections import SECTION_TITLES
 
-#: The question intent of each section (for "did you mean" buttons and follow-ups).
-SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
 #: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
 SETTLE_CANDIDATES = 3
 
@@ -128,8 +127,7 @@ class Answerer:
             return self._personal(reading.personal, procedure)
         if reading.conditions and asks_if_safe(reading.questions[0]):
             return self.respond(replace(request, intent="ask_personal_advice"), context)
-        named_as = [request.text[start:end] for start, end in request.procedure_spans]
-        topic = topic_of(reading.questions[0], lambda section: self._kb.section(procedure, section), named_as)
+        topic = topic_of(reading.questions[0], partial(self._kb.section, procedure), request.procedure_words)
         if topic and topic.section:
             # "can glasses clear a cataract so I skip the operation?": the words name the topic.
             return self.respond(replace(request, intent=SECTION_INTENTS[topic.section], confidence=1.0), context)
@@ -152,17 +150,13 @@ class Answerer:
 
     def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
         """Answer the message's questions (up to three), or offer two sections when unsure."""
-
-        def passages_of(section: str) -> tuple[Passage, ...]:
-            return self._kb.section(procedure, section)
-
+        passages_of = partial(self._kb.section, procedure)
         safety = safety_section(reading, passages_of)
-        named_as = [request.text[start:end] for start, end in request.procedure_spans]
-        topics = [topic_of(question, passages_of, named_as) for question in reading.questions]
+        topics = [topic_of(question, passages_of, request.procedure_words) for question in reading.questions]
         topic = None if safety else topics[0]
         if topic and topic.section is None:
             # "When do MRI results come?" on a page that says nothing of results: the care team's to answer.
-            return Turn((Utterance(topic.line or "utter_handoff_results"),), procedure)
+            return Turn((Utterance(topic.line or RESULTS_LINE),), procedure)
         named = safety or (topic.section if topic else None)
         if named:
             # "I have a pacemaker, can I have an MRI?": the page's risks, then the care team's line.

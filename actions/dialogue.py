@@ -72,6 +72,11 @@ class Request:
     #: Where in the text each of ``procedures`` is named (start and end offsets), when NLU said.
     procedure_spans: tuple[tuple[int, int], ...] = ()
 
+    @property
+    def procedure_words(self) -> tuple[str, ...]:
+        """The words that name ``procedures`` in the text, as written (when NLU said where)."""
+        return tuple(self.text[start:end] for start, end in self.procedure_spans)
+
     @classmethod
     def from_parse(cls, message: dict[str, Any]) -> Request:
         """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""

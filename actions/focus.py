@@ -85,9 +85,10 @@ def focus(request: Request, reading: Reading, known: Callable[[str], bool]) -> s
     last = sentence_of(before[-1][0])
     in_last = [(start, code) for start, code in before if sentence_of(start) == last]
     turns = [m.end() for m in _NEXT_TURN.finditer(request.text, 0, question_at)]
-    after_turn = [code for start, code in in_last if turns and start >= turns[-1]]
-    if after_turn and len(in_last) > 1:
-        return after_turn[0]
+    if turns and len(in_last) > 1:
+        after_turn = [code for start, code in in_last if start >= turns[-1]]
+        if after_turn:
+            return after_turn[0]
     return in_last[0][1]
 
 

@@ -38,6 +38,9 @@ EXTRA_MARGIN = 0.03
 #: ... and scores at least this (below it the sentence is not a question about the page).
 EXTRA_MIN_SCORE = 0.45
 
+#: The question intent of each section (for "did you mean" buttons, follow-ups and topics the words name).
+SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
+
 ScoresOf = Callable[[str], Sequence[SectionScore]]
 
 
@@ -52,11 +55,8 @@ class SectionChoice:
 
 def asks_own_advice(request: Request) -> bool:
     """Whether the message's one question, heard apart, is surely advice about the patient's own health."""
-    return (
-        len(request.questions) == 1
-        and request.questions[0].intent == OWN_ADVICE
-        and (request.questions[0].confidence >= PART_SURE)
-    )
+    only = request.questions[0] if len(request.questions) == 1 else None
+    return only is not None and only.intent == OWN_ADVICE and only.confidence >= PART_SURE
 
 
 def is_short(text: str, reading: Reading) -> bool:

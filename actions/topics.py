@@ -26,13 +26,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from actions.dialogue import AskedQuestion
-from knowledge.intents import INTENT_SECTIONS
+from actions.questions import SECTION_INTENTS
 from knowledge.model import Passage
 
 PROCEDURE = "procedure_description"
 ALTERNATIVES = "alternatives"
 #: The sections where a page tells how results reach the patient, in the order preferred.
 RESULTS_SECTIONS = ("recovery", "procedure_description", "personnel")
+#: The care team's line on results, sent after the page's passage on them (or alone).
+RESULTS_LINE = "utter_handoff_results"
 
 #: The report as a thing (not "when should I report a fever?").
 _THE_REPORT = r"(?:the|a|my|your|his|her|their|our)\s+(?:\w+\s+)?reports?"
@@ -117,7 +119,7 @@ def topic_of(question: str, passages_of: PassagesOf, named_as: Sequence[str] | N
     if about_results(question):
         order = (RESULTS_SECTIONS[2], *RESULTS_SECTIONS[:2]) if _WHO.search(question) else RESULTS_SECTIONS
         telling = [s for s in order if any(_MENTIONS_RESULTS.search(p.text) for p in passages_of(s))]
-        return Topic(telling[0] if telling else None, "utter_handoff_results")
+        return Topic(telling[0] if telling else None, RESULTS_LINE)
     if _INSIDE.search(question) and passages_of(PROCEDURE):
         return Topic(PROCEDURE)
     if named_as is not None and another_treatment(question, named_as) and passages_of(ALTERNATIVES):
@@ -129,5 +131,4 @@ def cued(asked: AskedQuestion, topic: Topic | None) -> AskedQuestion:
     """A question of the message with the section its words name, when they name one the page has."""
     if topic is None or topic.section is None:
         return asked
-    intent = next(i for i, section in INTENT_SECTIONS.items() if section == topic.section)
-    return replace(asked, intent=intent, confidence=1.0)
+    return replace(asked, intent=SECTION_INTENTS[topic.section], confidence=1.0)
