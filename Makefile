@@ -39,12 +39,14 @@ LOOKUPS := data/nlu/lookups/procedures.yml
 SPACY_STAMP := build/spacy_pipeline/meta.json
 INDEX_STAMP := build/index/manifest.json
 ONNX_MODEL := build/embedder/all-MiniLM-L6-v2.onnx
+READER := build/reader/reader.json
+CORPUS := $(wildcard data/corpus/writers/*.jsonl) data/corpus/splits.json
 MODEL := models/current.tar.gz
 # The model does not learn from the spaCy matcher (it is loaded by path when the
 # server starts), so a page edit that changes no name never retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py bot/language_policy.py)
 
-.PHONY: FORCE help venvs setup nlu spacy index model run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
+.PHONY: FORCE help venvs setup nlu spacy index model reader run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
@@ -123,11 +125,25 @@ $(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed $(SPACY_STAMP)
 $(ONNX_MODEL): knowledge/onnx_embedder.py requirements/actions.txt | $(ACT_VENV)/.installed
 	$(ACT_PY) -m knowledge.onnx_embedder
 
+# What the trained Rasa model makes of the corpus's validation writers: the decision table's thresholds for
+# when Rasa and the reader agree are chosen on them too (bot/parse_texts.py, about 20 s).
+NLU_VALIDATION := build/reader-nlu/validation.jsonl
+$(NLU_VALIDATION): $(MODEL) $(CORPUS) bot/parse_texts.py
+	$(ACT_PY) -m tools.train_reader --validation-texts build/reader-nlu/texts.jsonl
+	$(RASA_PY) -m bot.parse_texts $(MODEL) build/reader-nlu/texts.jsonl $@
+
+# The reader's models (actions/reader.py): trained on the corpus's training writers and the team's NLU
+# examples, compared, calibrated and thresholded on the validation writers (tools/train_reader.py).
+$(READER): $(CORPUS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide.py tools/train_reader.py tools/corpus.py $(NLU_VALIDATION) | $(ONNX_MODEL)
+	@echo "==> training the reader on the corpus (about two minutes)"
+	$(ACT_PY) -m tools.train_reader
+
 nlu: $(LOOKUPS)
+reader: $(READER)
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)
-setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(MODEL)
+setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(READER) $(MODEL)
 
 # --- serving ----------------------------------------------------------------
 

@@ -10,17 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answering import SETTLE_CANDIDATES, Answerer, Context, Request, Turn, intent_payload
+from actions.answering import Answerer, Context, Request, Turn
+from actions.decide import Decision
 from actions.forget_me import ActionForgetMe  # noqa: F401 (the action server registers every action of the package)
-from actions.runtime import answerer, service
-from knowledge.intents import INTENT_SECTIONS
-from knowledge.sections import SECTION_TITLES
+from actions.reader import Reading
+from actions.runtime import Read, answerer, read_message, service
 
 logger = logging.getLogger(__name__)
 
-#: How close (in confidence) an interpretation must be to the best one to be offered.
-CLARIFY_MARGIN = 0.25
-CLARIFY_MIN_CONFIDENCE = 0.1
+#: The slot that records what the models read and the table decided (CONTRACT's slots are set beside it).
+READING_SLOT = "reading"
 
 
 def request_from(tracker: Tracker) -> Request:
@@ -88,10 +87,11 @@ def send(turn: Turn, dispatcher: CollectingDispatcher, tracker: Tracker) -> list
 
 
 class ActionAnswer(Action):
-    """Answer a question from the knowledge base, ask which procedure, or show more."""
+    """Read the message (models), decide (one table), then answer, hand off, narrow or decline."""
 
-    def __init__(self, answerer_: Answerer | None = None) -> None:
+    def __init__(self, answerer_: Answerer | None = None, read_: Read | None = None) -> None:
         self._answerer = answerer_
+        self._read = read_
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -102,57 +102,39 @@ class ActionAnswer(Action):
         request = request_from(tracker)
         questions = None if self._answerer else service().questions
         before = questions.counts() if questions else (0, 0)
-        turn = (self._answerer or answerer()).respond(request, context_from(tracker))
+        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence)
+        turn = (self._answerer or answerer()).respond(request, context_from(tracker), reading, decision)
         after = questions.counts() if questions else (0, 0)
-        # How the question's vector was had: sent ahead by the Rasa server, embedded
-        # here, or not needed (a short section given whole, or no answer).
+        # How the question's vector was had: sent ahead by the Rasa server, embedded here, or not needed.
         vector = "hinted" if after[0] > before[0] else "embedded" if after[1] > before[1] else "none"
         logger.info(
-            "answer intent=%s procedure=%s section=%s vector=%s scores=%s",
+            "answer intent=%s decision=%s rule=%d p=%.3f procedure=%s section=%s vector=%s scores=%s",
             request.intent,
+            decision.reply,
+            decision.rule,
+            decision.probability,
             turn.procedure,
             turn.answer_section,
             vector,
             [round(h.score, 3) for h in turn.passages],
         )
-        return send(turn, dispatcher, tracker)
+        return [*send(turn, dispatcher, tracker), SlotSet(READING_SLOT, record(reading, decision))]
 
 
-class ActionClarify(Action):
-    """When NLU is unsure: offer the two or three likeliest questions, or say what the bot can do."""
-
-    def __init__(self, answerer_: Answerer | None = None) -> None:
-        self._answerer = answerer_
+class ActionClarify(ActionAnswer):
+    """NLU was unsure: the same reading and table decide (answer, narrow to two sections, or decline)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_clarify"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Offer "did you mean" choices or the help text."""
-        ranking: list[dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
-        request = request_from(tracker)
-        procedure = request.procedures[-1] if request.procedures else None
-        candidates = [r for r in ranking if r.get("name") in INTENT_SECTIONS]
-        settled = (self._answerer or answerer()).settle(
-            request, context_from(tracker), [r["name"] for r in candidates[:SETTLE_CANDIDATES]]
-        )
-        if settled is not None:
-            logger.info("clarify settled: procedure=%s section=%s", settled.procedure, settled.answer_section)
-            return send(settled, dispatcher, tracker)
-        best = candidates[0]["confidence"] if candidates else 0.0
-        close = [
-            r["name"]
-            for r in candidates[:3]
-            if r["confidence"] >= CLARIFY_MIN_CONFIDENCE and best - r["confidence"] <= CLARIFY_MARGIN
-        ]
-        if len(close) >= 2 or (close and best >= 0.3):
-            buttons = [
-                {"title": SECTION_TITLES[INTENT_SECTIONS[name]], "payload": intent_payload(name, procedure)}
-                for name in close
-            ]
-            buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
-        else:
-            dispatcher.utter_message(response="utter_default")
-        return [SlotSet("answer_section", None), SlotSet("answer_sections", []), SlotSet("pending_question", None)]
+
+def record(reading: Reading, decision: Decision) -> dict[str, Any]:
+    """What the models read and the table decided, for the tracker (audits and the staff console)."""
+    return {
+        "reply": decision.reply,
+        "rule": decision.rule,
+        "probability": round(decision.probability, 3),
+        **reading.summary(),
+        "decided_sections": list(decision.sections),
+    }

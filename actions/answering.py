@@ -1,41 +1,41 @@
-"""What the bot says to a question: the dialogue logic, free of Rasa and of models.
+"""Retrieve and compose: what the bot says, once the models have read a message and the table has decided.
 
-:class:`Answerer` takes what NLU understood of a turn and what the
-conversation already knows, asks a :class:`Retriever` for passages, and
-returns a :class:`Turn`: the responses to send and the slots to set. Actions
-(:mod:`actions.actions`) only translate between this and Rasa.
+The flow of a turn is read (:mod:`actions.reader`), decide
+(:mod:`actions.decide`), then this module: the page (named, else the
+conversation's, else the one the reader clearly recognises), the section's
+best passages (:class:`Retriever`), and the reply. It knows nothing of Rasa
+or of models: :mod:`actions.actions` gives it what NLU found in the message
+(:class:`Request`), what the conversation knows (:class:`Context`), and the
+:class:`~actions.decide.Decision`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import partial
 
-from actions.conditions import CONDITION_SECTIONS, RISKS, safety_section
-from actions.dialogue import AskedQuestion, Button, Context, Request, Turn, Utterance, intent_payload
-from actions.focus import focus, topic_words
-from actions.questions import CLASSIFIER_SURE, MARGIN, SECTION_INTENTS, asks_own_advice, choose, is_short
-from actions.reading import PERSONAL_MEDICATION, Reading, asks_if_safe, is_question, read, safety_condition
+from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, Decision
+from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
+from actions.reader import PERSONAL_KINDS, Reading
 from actions.replies import combine, format_passages
 from actions.retriever import Retriever
-from actions.topics import RESULTS_LINE, cued, topic_of
 from knowledge.index import Hit
 from knowledge.intents import INTENT_SECTIONS
 from knowledge.model import Passage
 from knowledge.sections import SECTION_TITLES
 
-#: The page's best section settles an unsure message when its intent is among NLU's this many likeliest.
-SETTLE_CANDIDATES = 3
-
 __all__ = ["Answerer", "Button", "Context", "Request", "Retriever", "Turn", "Utterance", "intent_payload"]
 
+#: The question intent of each section (for "did you mean" buttons and follow-ups).
+SECTION_INTENTS = {section: intent for intent, section in INTENT_SECTIONS.items()}
 #: At most this many passages in one answer; the rest is offered as a follow-up.
 MAX_PASSAGES = 3
 #: Passages this close to the best one are part of the answer too.
 SCORE_MARGIN = 0.08
 #: Sections this short are given whole.
 WHOLE_SECTION = 2
+#: The reader's page guess is used (no name found, none in the conversation) at this probability.
+DEFAULT_PROCEDURE_THRESHOLD = 0.6
 #: What a patient is offered after a procedure is chosen without a question.
 SUGGESTED_INTENTS = ("ask_preparation", "ask_duration", "ask_patient_experience", "ask_recovery", "ask_risks")
 SUGGESTION_TITLES = {
@@ -45,243 +45,112 @@ SUGGESTION_TITLES = {
     "ask_recovery": "What about afterwards?",
     "ask_risks": "What are the risks?",
 }
+#: The hand-offs after which the page's general facts are offered.
+PERSONAL_RESPONSES = ("utter_handoff_results", "utter_handoff_personal")
 
 
 class Answerer:
-    """Decides each turn of a question-answering conversation."""
+    """Composes each turn of a question-answering conversation from a decision."""
 
-    def __init__(self, retriever: Retriever, passage_threshold: float = 0.0) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        passage_threshold: float = 0.0,
+        procedure_threshold: float = DEFAULT_PROCEDURE_THRESHOLD,
+    ) -> None:
         self._kb = retriever
         self._passage_threshold = passage_threshold
+        self._procedure_threshold = procedure_threshold
 
-    def respond(self, request: Request, context: Context) -> Turn:
-        """The bot's turn for a request in a context."""
-        turn = self._decide(request, context)
+    def respond(self, request: Request, context: Context, reading: Reading, decision: Decision) -> Turn:
+        """The bot's turn for a request in a context, as decided."""
+        turn = self._compose(request, context, reading, decision)
         if turn.last_question is None:
             turn = replace(turn, last_question=context.last_question)
         return turn
 
-    def _decide(self, request: Request, context: Context) -> Turn:
-        named = [code for code in request.procedures if self._kb.procedure_name(code)]
-        reading = read(request.text, request.sentences, [q.text for q in request.questions])
-        procedure = focus(request, reading, lambda code: bool(self._kb.procedure_name(code))) or context.procedure
-        if request.intent in INTENT_SECTIONS and asks_own_advice(request):
-            # "Diabetic, they said to fast. How does that work with my insulin?": the question is the patient's own.
-            return self._own_medicine_or_case(request, reading, procedure)
-        if request.intent in INTENT_SECTIONS or self._asks_about_a_named_page(request, reading, named):
-            if reading.personal:
-                return self._personal(reading.personal, procedure)
-            question = request.intent if request.intent in INTENT_SECTIONS else None
-            if not named and request.ambiguous:
-                return self._ask_which(request.ambiguous[-1], question, context.procedure)
-            if not named and request.related:
-                return self._offer_related(request.related[0], question, context.procedure)
-            if procedure is None:
-                # The semantic fallback: one clear page is answered (its title names it), a few are offered.
-                guessed = self._kb.guess_procedures(request.text)
-                if len(guessed) != 1:
-                    choices = guessed or tuple(code for code, _ in self._kb.procedures())
-                    return self._ask_which(choices, question, None)
-                procedure = guessed[0]
-            if question is None:
-                return self._answer_named_page(request, reading, procedure)
-            return self._answer_questions(request, reading, procedure)
-        if request.intent == "ask_personal_advice":
-            return self._own_medicine_or_case(request, reading, procedure)
-        if request.intent == "inform_procedure":
-            if reading.personal:
-                # "MRI showed a lesion in my head?": NLU heard a name, the patient asks about their own images.
-                return self._personal(reading.personal, named[-1] if named else context.procedure)
-            if not named and request.related:
-                return self._offer_related(request.related[0], context.pending_question, context.procedure)
-            if not named:
-                choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
-                return self._ask_which(choices, context.pending_question, context.procedure)
-            if not context.pending_question and topic_words(request):
-                # "colonoscopy sedation": a page's name and a topic, not just the name.
-                return self._answer_keywords(request, reading, named[-1])
-            # The question waiting for a procedure, else the last one asked ("and for the MRI?").
-            question = context.pending_question or context.last_question
-            if question in INTENT_SECTIONS:
-                text = context.pending_text if context.pending_question else request.text
-                return replace(self.answer(named[-1], INTENT_SECTIONS[question], text), last_question=question)
-            return self._introduce(named[-1])
+    def _compose(self, request: Request, context: Context, reading: Reading, decision: Decision) -> Turn:
         if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
             return self._more(context.procedure, context.more_section, context.shown)
-        return Turn((Utterance("utter_anything_else"),), procedure)
-
-    def settle(self, request: Request, context: Context, likeliest: Sequence[str]) -> Turn | None:
-        """NLU was unsure of a message naming a page: what the page can settle, else ``None`` (offer choices).
-
-        A personal case is handed off; a safety question with a condition is
-        answered from the page's risks; a topic the words name, from that topic
-        (:mod:`actions.topics`); otherwise the page's best section answers
-        when it leads clearly and its intent is among NLU's ``likeliest``.
-        """
+        if request.intent in {"ask_more", "affirm", "deny"}:
+            return Turn((Utterance("utter_anything_else"),), context.procedure)
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
-        if not named:
-            return None
-        reading = read(request.text, request.sentences, [q.text for q in request.questions])
-        procedure = focus(request, reading, lambda code: bool(self._kb.procedure_name(code))) or named[-1]
-        if reading.personal:
-            return self._personal(reading.personal, procedure)
-        if reading.conditions and asks_if_safe(reading.questions[0]):
-            return self.respond(replace(request, intent="ask_personal_advice"), context)
-        topic = topic_of(reading.questions[0], partial(self._kb.section, procedure), request.procedure_words)
-        if topic and topic.section:
-            # "can glasses clear a cataract so I skip the operation?": the words name the topic.
-            return self.respond(replace(request, intent=SECTION_INTENTS[topic.section], confidence=1.0), context)
-        scores = self._kb.section_scores(reading.questions[0], procedure)
-        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
-        intent = SECTION_INTENTS.get(scores[0].section) if scores else None
-        if intent is not None and intent in likeliest and lead >= MARGIN:
-            return self.respond(replace(request, intent=intent, confidence=1.0), context)
+        procedure = self._procedure(named, context, reading)
+        if decision.reply == EMERGENCY:
+            response = "utter_emergency_es" if request.language == "es" else "utter_emergency"
+            return Turn((Utterance(response),), procedure)
+        if decision.reply == HAND_OFF and decision.response:
+            return self._hand_off(decision.response, procedure)
+        if decision.reply == ANSWER:
+            return self._answer_decided(request, context, reading, decision, named, procedure)
+        if request.intent == "inform_procedure":
+            return self._name_alone(request, context, named)
+        if decision.reply == NARROW:
+            return self._offer_sections(decision.sections, procedure)
+        if decision.reply == DECLINE and (reading.kind == "out_of_scope" or request.intent == "out_of_scope"):
+            return Turn((Utterance("utter_out_of_scope"),), procedure)
+        return Turn((Utterance("utter_default"),), procedure)
+
+    def _procedure(self, named: Sequence[str], context: Context, reading: Reading) -> str | None:
+        """The page named (the likeliest of several), else the conversation's, else the reader's clear guess."""
+        if len(named) == 1:
+            return named[0]
+        if named:
+            code, _ = reading.procedure(among=named)
+            return code or named[-1]
+        if context.procedure:
+            return context.procedure
+        code, probability = reading.procedure()
+        if code and self._kb.procedure_name(code) and probability >= self._procedure_threshold:
+            return code
         return None
 
-    @staticmethod
-    def _asks_about_a_named_page(request: Request, reading: Reading, named: Sequence[str]) -> bool:
-        """A long message, or a topic and its question, that names a page and asks, though NLU heard only the name."""
-        return (
-            request.intent == "inform_procedure"
-            and bool(named)
-            and (bool(request.questions) or not is_short(request.text, reading))
-            and any(is_question(q) for q in reading.questions)
-        )
-
-    def _answer_questions(self, request: Request, reading: Reading, procedure: str) -> Turn:
-        """Answer the message's questions (up to three), or offer two sections when unsure."""
-        passages_of = partial(self._kb.section, procedure)
-        safety = safety_section(reading, passages_of)
-        topics = [topic_of(question, passages_of, request.procedure_words) for question in reading.questions]
-        topic = None if safety else topics[0]
-        if topic and topic.section is None:
-            # "When do MRI results come?" on a page that says nothing of results: the care team's to answer.
-            return Turn((Utterance(topic.line or RESULTS_LINE),), procedure)
-        named = safety or (topic.section if topic else None)
-        if named:
-            # "I have a pacemaker, can I have an MRI?": the page's risks, then the care team's line.
-            # "How long do the results take?": the page's passage on results (the classifier hears "how long").
-            first = AskedQuestion(reading.questions[0], SECTION_INTENTS[named], 1.0)
-            request = replace(request, intent=first.intent, confidence=1.0, questions=(first, *request.questions[1:]))
-        if len(request.questions) == len(topics) > 1:
-            later = [cued(asked, cue) for asked, cue in zip(request.questions[1:], topics[1:], strict=True)]
-            request = replace(request, questions=(request.questions[0], *later))
-        asked = [(q.intent, q.confidence) for q in request.questions] if request.questions else []
-        choice = choose(
-            request.intent,
-            request.confidence,
-            request.text,
-            reading,
-            lambda question: self._kb.section_scores(question, procedure),
-            asked if len(asked) == len(reading.questions) else (),
-        )
-        if choice.offer:
-            return self._offer_sections(choice.offer, procedure)
-        if not choice.sections:
-            return Turn((Utterance("utter_default"),), procedure)
-        short = is_short(request.text, reading)
-        texts = [request.text] if short else list(reading.questions)
-        if safety:
-            # The risks' passages are ranked for the condition too ("pacemaker": the passage on metal and devices).
-            texts[0] = " ".join((*reading.conditions, reading.questions[0]))
-        if len(choice.sections) > 1:
-            parts = texts[: len(choice.sections)]
-            sections = choice.sections
-            ranked = [q for q, s in zip(parts, sections, strict=False) if self._ranked(self._kb.section(procedure, s))]
-            self._kb.prepare(ranked)
-        turns = [
-            self.answer(procedure, section, texts[min(i, len(texts) - 1)]) for i, section in enumerate(choice.sections)
-        ]
+    def _answer_decided(
+        self,
+        request: Request,
+        context: Context,
+        reading: Reading,
+        decision: Decision,
+        named: Sequence[str],
+        procedure: str | None,
+    ) -> Turn:
+        question = SECTION_INTENTS.get(decision.sections[0])
+        if not named and request.ambiguous and not context.procedure:
+            return self._ask_which(request.ambiguous[-1], question, context.procedure)
+        if not named and request.related and not context.procedure:
+            return self._offer_related(request.related[0], question, context.procedure)
+        if procedure is None:
+            return self._ask_which(tuple(code for code, _ in self._kb.procedures()), question, None)
+        texts = {guess.section: guess.text for guess in reading.sections if guess.text}
+        turns = [self.answer(procedure, s, texts.get(s) or request.text) for s in decision.sections]
         turn = turns[0] if len(turns) == 1 else combine(turns, procedure)
-        cues = [topic, *topics[1:]]
-        lines = list(
-            dict.fromkeys(
-                c.line for c in cues if c and c.line and (c.section is None or c.section in turn.answer_sections)
-            )
-        )
-        if (reading.conditions or PERSONAL_MEDICATION.search(request.text)) and turn.answer_section and not lines:
-            lines.append("utter_care_team_line")
-        turn = replace(turn, utterances=(*turn.utterances, *(Utterance(line) for line in lines)))
-        return replace(turn, last_question=SECTION_INTENTS.get(choice.sections[0]))
+        return replace(turn, last_question=question)
 
-    def _answer_keywords(self, request: Request, reading: Reading, procedure: str) -> Turn:
-        """A page's name with a topic word: the section the knowledge base clearly prefers, else the page's summary.
+    def _name_alone(self, request: Request, context: Context, named: Sequence[str]) -> Turn:
+        """A procedure's name with no question the models were sure of: the waiting question, or what it is."""
+        if not named and request.related:
+            return self._offer_related(request.related[0], context.pending_question, context.procedure)
+        if not named:
+            choices = request.ambiguous[-1] if request.ambiguous else tuple(c for c, _ in self._kb.procedures())
+            return self._ask_which(choices, context.pending_question, context.procedure)
+        # The question waiting for a procedure, else the last one asked ("and for the MRI?").
+        question = context.pending_question or context.last_question
+        if question in INTENT_SECTIONS:
+            text = context.pending_text if context.pending_question else request.text
+            return replace(self.answer(named[-1], INTENT_SECTIONS[question], text), last_question=question)
+        return self._introduce(named[-1])
 
-        A condition as the topic ("mri pregnancy", "ct pacemaker") asks whether it is safe: the page's
-        risks, and the line that sends the patient's own case to the care team.
-        """
-        if safety_condition(" ".join(topic_words(request))) and self._kb.section(procedure, RISKS):
-            turn = self.answer(procedure, RISKS, request.text)
-            if turn.answer_section:
-                utterances = (*turn.utterances, Utterance("utter_care_team_line"))
-                return replace(turn, utterances=utterances, last_question=SECTION_INTENTS[RISKS])
-        scores = self._kb.section_scores(request.text, procedure)
-        if not scores:
-            return self._introduce(procedure)
-        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
-        if lead >= MARGIN:
-            if scores[0].section == "summary":
-                return self._introduce(procedure)
-            return replace(
-                self.answer(procedure, scores[0].section, request.text),
-                last_question=SECTION_INTENTS.get(scores[0].section),
-            )
-        return self._introduce(procedure)
-
-    def _answer_named_page(self, request: Request, reading: Reading, procedure: str) -> Turn:
-        """A long message NLU heard as a procedure's name: its question, when the page clearly answers it.
-
-        Patients who ask "what is it" at length are answered with the page's summary, as for a name alone.
-        A question NLU heard apart and placed ("lung perfusion scans, what are they for") is answered as asked.
-        """
-        first = request.questions[0] if request.questions else None
-        if first and first.intent in INTENT_SECTIONS and first.confidence >= CLASSIFIER_SURE:
-            asked = replace(request, intent=first.intent, confidence=first.confidence)
-            return self._answer_questions(asked, reading, procedure)
-        scores = self._kb.section_scores(reading.questions[0], procedure)
-        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
-        if scores and scores[0].section != "summary" and lead >= MARGIN:
-            intent = SECTION_INTENTS[scores[0].section]
-            return self._answer_questions(replace(request, intent=intent, confidence=0.0), reading, procedure)
-        return self._introduce(procedure)
-
-    def _own_medicine_or_case(self, request: Request, reading: Reading, procedure: str | None) -> Turn:
-        """NLU heard advice about the patient's own health: the page's general answer when there is one.
-
-        "I'm on blood thinners, what do I do before the colonoscopy?" is a general
-        question with a personal condition: the preparation section answers it, and
-        one line sends the patient's own case to the care team. A question about the
-        patient's own case, or one the page does not clearly answer, goes to a clinician.
-        """
-        mentions_own_medicine = bool(reading.conditions) or bool(PERSONAL_MEDICATION.search(request.text))
-        if reading.personal or procedure is None or not mentions_own_medicine:
-            return self._personal(reading.personal or "own_case", procedure)
-        if reading.conditions and asks_if_safe(reading.questions[0]):
-            return self._answer_questions(request, reading, procedure)
-        # What a personal condition or medicine changes is how to prepare, the risks and the recovery.
-        scored = self._kb.section_scores(reading.questions[0], procedure)
-        scores = [s for s in scored if s.section in CONDITION_SECTIONS]
-        lead = scores[0].score - scores[1].score if len(scores) > 1 else 0.0
-        if not scores or lead < MARGIN / 2:
-            return self._personal("own_case", procedure)
-        turn = self.answer(procedure, scores[0].section, reading.questions[0])
-        if not turn.answer_section:
-            return self._personal("own_case", procedure)
-        utterances = (*turn.utterances, Utterance("utter_care_team_line"))
-        return replace(turn, utterances=utterances, last_question=SECTION_INTENTS.get(scores[0].section))
-
-    def _personal(self, kind: str, procedure: str | None) -> Turn:
-        """A question about the patient's own case: who can answer it, and the general page if they want it."""
-        response = "utter_handoff_results" if kind == "results" else "utter_handoff_personal"
+    def _hand_off(self, response: str, procedure: str | None) -> Turn:
+        """Who can answer, and for a personal question the page's general facts if the patient wants them."""
         utterances = [Utterance(response)]
         name = self._kb.procedure_name(procedure) if procedure else None
-        if procedure and name:
+        if response in PERSONAL_RESPONSES and procedure and name:
             button = Button(f"General facts about the {name}", intent_payload("ask_summary", procedure))
             utterances.append(Utterance("utter_offer_general", {"procedure_name": name}, (button,)))
         return Turn(tuple(utterances), procedure)
 
-    def _offer_sections(self, sections: Sequence[str], procedure: str) -> Turn:
-        """Offer two sections as "did you mean" of the procedure's page (nothing answered yet)."""
+    def _offer_sections(self, sections: Sequence[str], procedure: str | None) -> Turn:
+        """Offer two sections as "did you mean" (nothing answered yet)."""
         buttons = tuple(
             Button(SECTION_TITLES[section], intent_payload(SECTION_INTENTS[section], procedure))
             for section in sections
@@ -306,10 +175,7 @@ class Answerer:
         return self._reply(procedure, section, chosen, passages, hits)
 
     def _ranked(self, passages: Sequence[Passage]) -> bool:
-        """Whether a section's passages are ranked: a short one is given whole, its question not embedded.
-
-        Ranking would change nothing, unless a threshold may decline the answer.
-        """
+        """Whether a section's passages are ranked: a short one is given whole, its question not embedded."""
         return len(passages) > WHOLE_SECTION or self._passage_threshold > 0
 
     def _choose(self, passages: tuple[Passage, ...], hits: list[Hit]) -> list[Passage]:
@@ -388,3 +254,8 @@ class Answerer:
             answer_section="summary",
             answer_sections=("summary",),
         )
+
+
+def is_personal(kinds: Mapping[str, float]) -> bool:
+    """Whether a personal kind is the likeliest (for reports)."""
+    return max(kinds, key=lambda k: kinds[k]) in PERSONAL_KINDS

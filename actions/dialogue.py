@@ -11,17 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common import entities as entities_format
-from common.questions import QUESTIONS_KEY, SENTENCES_KEY
 from knowledge.index import Hit
-
-
-@dataclass(frozen=True)
-class AskedQuestion:
-    """One question of a long or several-question message, as the intent classifier heard it alone."""
-
-    text: str
-    intent: str
-    confidence: float
 
 
 @dataclass(frozen=True)
@@ -65,17 +55,8 @@ class Request:
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: The intent classifier's confidence in ``intent``.
     confidence: float = 1.0
-    #: The message's sentences as character spans (spaCy's sentencizer), when NLU sent them.
-    sentences: tuple[tuple[int, int], ...] = ()
-    #: The message's questions, each classified apart, when it asks them in a story or asks several.
-    questions: tuple[AskedQuestion, ...] = ()
-    #: Where in the text each of ``procedures`` is named (start and end offsets), when NLU said.
-    procedure_spans: tuple[tuple[int, int], ...] = ()
-
-    @property
-    def procedure_words(self) -> tuple[str, ...]:
-        """The words that name ``procedures`` in the text, as written (when NLU said where)."""
-        return tuple(self.text[start:end] for start, end in self.procedure_spans)
+    #: The message's language, as NLU identified it ("en", "es", ...).
+    language: str = "en"
 
     @classmethod
     def from_parse(cls, message: dict[str, Any]) -> Request:
@@ -93,18 +74,6 @@ class Request:
                 continue
             related.append((found.code, found.listed_by))
         intent = message.get("intent") or {}
-        spans = tuple(
-            (int(span[0]), int(span[1]))
-            for span in message.get(SENTENCES_KEY) or ()
-            if isinstance(span, (list, tuple)) and len(span) == 2
-        )
-        questions = tuple(
-            AskedQuestion(str(q["text"]), str(q.get("intent") or ""), float(q.get("confidence") or 0.0))
-            for q in message.get(QUESTIONS_KEY) or ()
-            if isinstance(q, dict) and q.get("text")
-        )
-        spans_of = [(e.get("start"), e.get("end")) for e in entities if e.get("entity") == entities_format.PROCEDURE]
-        located = all(isinstance(a, int) and isinstance(b, int) for a, b in spans_of)
         return cls(
             intent=intent.get("name") or "",
             text=message.get("text") or "",
@@ -112,9 +81,7 @@ class Request:
             ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
             related=tuple(related),
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
-            sentences=spans,
-            questions=questions,
-            procedure_spans=tuple((int(a), int(b)) for a, b in spans_of) if located else (),
+            language=str(message.get("language") or "en"),
         )
 
 

@@ -23,22 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.procedure_guess import MAX_CHOICES, choose_pages
 from actions.question_vectors import QuestionVectors, SpareCpu
-from actions.sections import SectionGuesser, SectionScore
 from knowledge.embedder import Embedder, Vectors
 from knowledge.index import Hit, PassageIndex, build_index
 from knowledge.loader import KnowledgeBase, PageCache, load_knowledge, page_names
 from knowledge.model import KnowledgeError, Passage
 
 logger = logging.getLogger(__name__)
-
-
-#: A question's section scores add this share of the section's best passage similarity (chosen on the
-#: team's dev questions and the real patients' dev split: 0.25 to 1.0 gave the same accuracy within 1 %).
-PASSAGE_WEIGHT = 0.5
-#: Passages searched per page when scoring its sections (more than any page has).
-PAGE_PASSAGES = 200
 
 
 @dataclass(frozen=True)
@@ -58,13 +49,10 @@ class KnowledgeService:
         index_dir: Path,
         embedder: Embedder,
         hint_spare_cores: float = 0.5,
-        sections: SectionGuesser | None = None,
     ) -> None:
         self._pages_dir = pages_dir
         self._index_dir = index_dir
         self._embedder = embedder
-        #: Scores a question against each question intent's examples (none: the passages alone).
-        self.sections = sections
         #: Questions' vectors, hinted ahead by the Rasa server or embedded on demand.
         spare = SpareCpu(min_idle_cores=hint_spare_cores) if hint_spare_cores > 0 else None
         self.questions = QuestionVectors(embedder, spare_cpu=spare)
@@ -110,7 +98,7 @@ class KnowledgeService:
 
     def view(self) -> KnowledgeView:
         """The current snapshot, for one turn."""
-        return KnowledgeView(self._snapshot, self.questions, self.sections)
+        return KnowledgeView(self._snapshot, self.questions)
 
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         """What the pages folder holds now: names, sizes and modification times."""
@@ -166,22 +154,13 @@ class KnowledgeService:
         """The name a page's Similar Codes gives a code."""
         return self.view().similar_name(cpt, code)
 
-    def section_scores(self, question: str, cpt: str) -> list[SectionScore]:
-        """Each section's score for the question (examples and passages), best first."""
-        return self.view().section_scores(question, cpt)
-
-    def guess_procedures(self, question: str) -> tuple[str, ...]:
-        """The page(s) a question naming none most likely means (see :mod:`actions.procedure_guess`)."""
-        return self.view().guess_procedures(question)
-
 
 class KnowledgeView:
     """Implements :class:`actions.answering.Retriever` over one snapshot."""
 
-    def __init__(self, snapshot: Snapshot, questions: QuestionVectors, sections: SectionGuesser | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, questions: QuestionVectors) -> None:
         self._snapshot = snapshot
         self._questions = questions
-        self._sections = sections
         self._vectors: dict[str, Vectors] = {}  # one turn's questions, embedded once
 
     def _vector(self, question: str) -> Vectors:
@@ -219,26 +198,3 @@ class KnowledgeView:
         """The name a page's Similar Codes gives a code."""
         page = self._snapshot.kb.get(cpt)
         return next((s.name for s in page.similar_codes if s.cpt == code), None) if page else None
-
-    def section_scores(self, question: str, cpt: str) -> list[SectionScore]:
-        """Each section of the page, scored: its examples' likeness plus its best passage's similarity."""
-        index = self._snapshot.index
-        query = self._vector(question)
-        best_passage: dict[str, float] = {}
-        for hit in index.search(query, procedure=cpt, top_k=PAGE_PASSAGES):
-            best_passage.setdefault(hit.passage.section, hit.score)
-        examples = {s.section: s.score for s in self._sections.scores(query)} if self._sections else {}
-        scored = [
-            SectionScore(section, examples.get(section, 0.0) + PASSAGE_WEIGHT * score)
-            for section, score in best_passage.items()
-        ]
-        return sorted(scored, key=lambda s: -s.score)
-
-    def guess_procedures(self, question: str) -> tuple[str, ...]:
-        """The page(s) a question naming none most likely means: one when clear, two or three, or none.
-
-        Matches the question's vector (the one its answer is ranked with) against every page's profile row.
-        """
-        if not question.strip():
-            return ()
-        return choose_pages(self._snapshot.index.match_pages(self._vector(question), top_k=MAX_CHOICES))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from actions.sections import SectionScore
 from knowledge.index import Hit
 from knowledge.model import Passage
 
@@ -39,12 +38,4 @@ class Retriever(Protocol):
 
     def similar_name(self, cpt: str, code: str) -> str | None:
         """The name a page's "Similar Codes" gives a related code, if it lists it."""
-        ...
-
-    def section_scores(self, question: str, cpt: str) -> Sequence[SectionScore]:
-        """How much the question looks like each section's questions and passages, best first."""
-        ...
-
-    def guess_procedures(self, question: str) -> tuple[str, ...]:
-        """For a question naming no page: the one it clearly means, two or three likely ones, or none."""
         ...

@@ -5,12 +5,16 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections.abc import Callable
 
-from actions.answering import Answerer
+import numpy as np
+
+from actions.answering import DEFAULT_PROCEDURE_THRESHOLD, Answerer
+from actions.decide import Decision, chosen, decide
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener
-from actions.sections import SectionGuesser
-from common.paths import NLU_DIR
+from actions.reader import DEFAULT_DIR, Reader, Reading
+from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
@@ -19,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _service: KnowledgeService | None = None
+_reader: Reader | None = None
+
+#: Reads a message's text (and the intent Rasa heard, with its confidence): what the models read, and what the
+#: table decided.
+Read = Callable[[str, str, float], tuple[Reading, Decision]]
 
 
 def service() -> KnowledgeService:
@@ -33,7 +42,6 @@ def service() -> KnowledgeService:
                 config.index_dir,
                 embedder,
                 hint_spare_cores=config.hint_spare_cores,
-                sections=SectionGuesser.from_folder(embedder, NLU_DIR),
             )
             # The parsed pages live as long as the server: keep them out of the
             # garbage collector's full passes (about 0.5 s at 10,000 pages).
@@ -62,9 +70,32 @@ def listen_for_hints(host: str, port: int) -> HintListener | None:
     return listener
 
 
+def reader() -> Reader:
+    """The models ``make reader`` trained (``build/reader/``), loaded once."""
+    global _reader
+    with _lock:
+        if _reader is None:
+            _reader = Reader.load(DEFAULT_DIR)
+        return _reader
+
+
+def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -> tuple[Reading, Decision]:
+    """Read a message with the models (on its question vectors, hinted or embedded now) and decide.
+
+    A button's payload ("/ask_duration{...}") is the patient's choice, not words to read (row 0).
+    """
+    if text.startswith("/"):
+        return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
+    questions = service().questions
+    model = reader()
+    reading = model.read(text, split_sentences(text), lambda texts: np.vstack(questions.vectors(texts)))
+    return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
+
+
 def answerer() -> Answerer:
     """An answerer over the knowledge base as it is now (one per turn: cheap)."""
-    return Answerer(service().view(), passage_threshold=settings().passage_threshold)
+    limit = reader().thresholds.get("procedure", DEFAULT_PROCEDURE_THRESHOLD)
+    return Answerer(service().view(), passage_threshold=settings().passage_threshold, procedure_threshold=limit)
 
 
 def start_watching() -> threading.Event:
@@ -83,6 +114,5 @@ def warm_up() -> None:
     first = svc.procedures()[0][0] if svc.procedures() else None
     if first:
         svc.rank("how long does it take", first, "duration")
-    if svc.sections is not None:
-        svc.sections.warm()  # the team's examples of each question, embedded once (a few seconds)
+    read_message("how long does it take")
     answerer()

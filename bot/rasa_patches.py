@@ -35,18 +35,6 @@ The patches, and the measurement or bug behind each:
     in its own ``server_listeners`` parameter, which ``rasa run`` never sets:
     the Rasa server deletes expired conversations every
     ``PURGE_INTERVAL_SECONDS`` (issue 14), as a task of its event loop.
-``questions_apart``
-    ``MessageProcessor._parse_message_with_graph`` classifies each question of
-    a long or several-question message apart, in one more run of the same NLU
-    graph, and records them in the parse data (:mod:`bot.question_intents`).
-    Measured on the public-style set (issue 15): the classifier trained on
-    single questions heard the story, not the question, in most long messages.
-``diet_in_one_batch``
-    ``DIETClassifier.process`` classifies several messages (a story's or a
-    several-question message's questions) in one model run instead of one run
-    each, when it only classifies intents. Measured: the three questions of one
-    message took 6.8 ms through the graph, two thirds of it DIET's three runs;
-    a test shows the intents and confidences are those of one run per message.
 ``socketio_answer_flag``
     The Socket.IO output marks the messages of a knowledge-base answer with
     ``"answer": true``, so that the widget asks "Was this helpful?" under them
@@ -63,19 +51,11 @@ from importlib import metadata
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOOutput
-from rasa.core.processor import MessageProcessor
-from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
-from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.core.events import Event
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
-from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
-from rasa.utils.tensorflow.constants import ENTITY_RECOGNITION, INTENT_CLASSIFICATION
 
-from bot import question_intents
 from bot.action_client import kept_alive_request
 from bot.action_fallback import ResponseValidator, unavailable_events
 from common.settings import settings
@@ -91,8 +71,6 @@ _installed: List[str] = []
 _ORIGINAL_RUN = RemoteAction.run
 _ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 _ORIGINAL_RESOLVE = Event.resolve_by_type
-_ORIGINAL_PARSE = MessageProcessor._parse_message_with_graph
-_ORIGINAL_DIET_PROCESS = DIETClassifier.process
 _validator: ResponseValidator | None = None
 _KEPT_ALIVE = "_clinic_keep_alive"
 
@@ -218,60 +196,6 @@ async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str
 _INTENT_NODES: Dict[str, str] = {}
 
 
-def _intent_node(processor: MessageProcessor) -> str:
-    """The graph node whose output has DIET's intent: the questions need nothing after it (language, red flags).
-
-    Looked up once per loaded model, not per message.
-    """
-    metadata = processor.model_metadata
-    if metadata.model_id not in _INTENT_NODES:
-        names = [name for name, node in metadata.predict_schema.nodes.items() if node.uses.__name__ == "DIETClassifier"]
-        _INTENT_NODES[metadata.model_id] = names[0] if names else metadata.nlu_target
-    return _INTENT_NODES[metadata.model_id]
-
-
-def parse_with_questions(
-    self: MessageProcessor, message: UserMessage, tracker: Any, only_output_properties: bool = True
-) -> Dict[str, Any]:
-    """Rasa's parse of the message, plus each of its questions classified apart when it asks them in a story."""
-    parse_data = _ORIGINAL_PARSE(self, message, tracker, only_output_properties)
-    questions = question_intents.questions_to_classify(parse_data)
-    if not questions:
-        return parse_data
-    clauses = [UserMessage(q, sender_id=message.sender_id, input_channel=message.input_channel) for q in questions]
-    target = _intent_node(self)
-    parsed = self.graph_runner.run(
-        inputs={PLACEHOLDER_MESSAGE: clauses, PLACEHOLDER_TRACKER: tracker}, targets=[target]
-    )[target]
-    classified = []
-    for text, clause in zip(questions, parsed, strict=True):
-        intent = clause.get("intent") or {}
-        classified.append((text, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)))
-    return question_intents.attach(parse_data, classified)
-
-
-def diet_in_one_batch(self: DIETClassifier, messages: List[Message]) -> List[Message]:
-    """DIET's intents for several messages from one model run (Rasa runs the model once per message)."""
-    config = self.component_config
-    if (
-        len(messages) < 2
-        or self.model is None
-        or config[ENTITY_RECOGNITION]
-        or not config[INTENT_CLASSIFICATION]
-        or self._execution_context.should_add_diagnostic_data
-    ):
-        return _ORIGINAL_DIET_PROCESS(self, messages)
-    model_data = self._create_model_data(messages, training=False)
-    if model_data.is_empty() or model_data.number_of_examples() != len(messages):
-        return _ORIGINAL_DIET_PROCESS(self, messages)  # a message without features: Rasa's own way
-    scores = self.model.run_inference(model_data, batch_size=len(messages))["i_scores"]
-    for i, message in enumerate(messages):
-        label, ranking = self._predict_label({"i_scores": scores[i : i + 1]})
-        message.set(INTENT, label, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-    return messages
-
-
 def install(timeout: float | None = None, purge: bool = True) -> List[str]:
     """Apply every patch, once; return the names of those applied by this call (none the second time).
 
@@ -293,10 +217,6 @@ def install(timeout: float | None = None, purge: bool = True) -> List[str]:
 
         rasa.core.run.serve_application = with_purge_listeners(rasa.core.run.serve_application)
         _installed.append("purge_in_the_background")
-    MessageProcessor._parse_message_with_graph = parse_with_questions  # type: ignore[method-assign]
-    _installed.append("questions_apart")
-    DIETClassifier.process = diet_in_one_batch  # type: ignore[method-assign]
-    _installed.append("diet_in_one_batch")
     SocketIOOutput.send_response = send_response_flagging_answers  # type: ignore[method-assign]
     _installed.append("socketio_answer_flag")
     logger.debug("Rasa patches installed: %s (custom actions limited to %.1f s)", ", ".join(_installed), limit)

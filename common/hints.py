@@ -3,9 +3,9 @@
 One UDP datagram per patient message: a fixed prefix naming the format and
 its version, then the texts the action server will embed, in UTF-8, separated
 by the ASCII record separator. A plain question is one text, the message
-itself; a story around its question, or a message asking several things,
-sends its questions (:func:`common.questions.find_questions`), which are what
-the action ranks passages with. Sent by :mod:`bot.components.question_hint`,
+itself, then, for a message of several sentences, each sentence
+(:func:`common.sentences.split_sentences`), which the action's reader reads
+apart. Sent by :mod:`bot.components.question_hint`,
 received by :mod:`actions.question_vectors`, which explains why. Standard
 library only: both runtimes import it.
 """

@@ -2,11 +2,11 @@
 
 The Rasa pipeline gives the red-flag check spaCy's sentences (the sentencizer
 in :mod:`bot.spacy_pipeline`); this splitter is the fallback, for a message
-checked on its own (tests, the evaluation, a doc without sentence marks), and
-for the action server's reader (:mod:`actions.reading`) when NLU sent no
-sentence spans. It
-splits after ``.``, ``!`` and ``?`` runs, at line breaks, and before numbered
-list items ("1. ... 2. ..."), and keeps decimals ("38.5") and abbreviations
+checked on its own (tests, the evaluation, a doc without sentence marks),
+and for the question hints and the action server's reader
+(:mod:`actions.reader`), which read a message's sentences apart. It splits
+after ``.``, ``!`` and ``?`` runs, at line breaks, and before numbered list items
+("1. ... 2. ..."), and keeps decimals ("38.5") and abbreviations
 ("Dr.") whole. Standard library only: both runtimes use it.
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+#: The parse data's key for the message's sentence spans (bot/components/sentences.py, for the red flags).
+SENTENCES_KEY = "sentences"
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "vs", "etc", "approx", "e.g", "i.e", "no")
 _LIST_MARK = re.compile(r"\(?\d{1,2}[.)]")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|\s+(?=\(?\d{1,2}[.)]\s+[a-zA-Z])|(?<=[.!?;])(?=[A-Z¿¡])")

@@ -94,6 +94,8 @@ class Settings:
     clinic_name: str = from_env("CLINIC_NAME", TEXT, "Riverside Clinic")
     clinic_phone: str = from_env("CLINIC_PHONE", TEXT, "555-0100")
     clinic_hours: str = from_env("CLINIC_HOURS", TEXT, "Monday to Friday, 8 am to 5 pm")
+    # The same hours in Spanish, for the Spanish replies (utter_*_es): a reply is in one language throughout.
+    clinic_hours_es: str = from_env("CLINIC_HOURS_ES", TEXT, "de lunes a viernes, de 8 a 17 h")
     emergency_number: str = from_env("EMERGENCY_NUMBER", TEXT, "911")
     crisis_line: str = from_env("CRISIS_LINE", TEXT, "988")
     # Development default; the README (and serving/preflight.py beyond loopback) says to change it.
@@ -233,6 +235,7 @@ class Settings:
             "clinic_name": self.clinic_name,
             "clinic_phone": self.clinic_phone,
             "clinic_hours": self.clinic_hours,
+            "clinic_hours_es": self.clinic_hours_es,
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
             "retention_days": retention_text(self.retention_days),

@@ -15,7 +15,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
-from common.paths import SPACY_PIPELINE_DIR
+from common.paths import BUILD_DIR, SPACY_PIPELINE_DIR
 from common.settings import Settings
 from knowledge.index import MANIFEST, verify
 from knowledge.loader import check_folder
@@ -81,6 +81,19 @@ def check_secrets(config: Settings) -> list[str]:
     ]
 
 
+def check_reader(folder: Path = BUILD_DIR / "reader") -> list[str]:
+    """Problems of the reader's trained models (``make reader``): present, readable, all three heads."""
+    from actions.reader import Reader
+
+    if not (folder / "reader.json").is_file():
+        return [f"{folder}/reader.json is missing: run `make reader`"]
+    try:
+        Reader.load(folder)
+    except (OSError, ValueError, KeyError, zlib.error) as error:
+        return [f"{folder} cannot be read ({error}): delete it and run `make reader`"]
+    return []
+
+
 def problems(config: Settings, model: Path) -> list[str]:
     """Everything that would keep the bot from serving fully and safely, one line each."""
     return [
@@ -89,4 +102,5 @@ def problems(config: Settings, model: Path) -> list[str]:
         *check_spacy_pipeline(),
         *check_knowledge(config.knowledge_dir),
         *check_index(config.index_dir),
+        *check_reader(),
     ]

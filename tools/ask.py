@@ -13,8 +13,13 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import numpy as np
+
 from actions.answering import Answerer, Context, Request
+from actions.decide import decide
 from actions.knowledge_service import KnowledgeService
+from actions.reader import Reader
+from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import SentenceTransformerEmbedder
 
@@ -51,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     config = settings()
     service = KnowledgeService(config.knowledge_dir, config.index_dir, SentenceTransformerEmbedder())
     request = Request.from_parse({**nlu, "text": args.question})
-    turn = Answerer(service, config.passage_threshold).respond(request, Context(procedure=args.procedure))
+    model = Reader.load()
+    vectors = service.questions.vectors
+    reading = model.read(args.question, split_sentences(args.question), lambda texts: np.vstack(vectors(texts)))
+    decision = decide(reading, model.thresholds, request.intent, request.confidence)
+    print(f"decision   {decision.reply} (row {decision.rule}, p {decision.probability:.3f}) {reading.summary()}")
+    answerer = Answerer(service, config.passage_threshold, model.thresholds.get("procedure", 0.6))
+    turn = answerer.respond(request, Context(procedure=args.procedure), reading, decision)
     print(f"procedure  {turn.procedure} ({service.procedure_name(turn.procedure) if turn.procedure else '-'})")
     print(f"section    {turn.answer_section}")
     for utterance in turn.utterances:

@@ -20,6 +20,9 @@ from typing import Any
 
 from common.settings import load_settings
 from serving.processes import ROOT, BotServers
+from tools.corpus_sets import corpus_sets
+from tools.corpus_sets import misses as corpus_misses
+from tools.corpus_sets import summarise as summarise_corpus
 from tools.evaluation import (
     Bot,
     Outcome,
@@ -86,6 +89,27 @@ def markdown(summary: dict[str, Any], misses: dict[str, list[dict[str, Any]]], s
             lines.append(f"| heldout {key} | {held[key]['rate']} | {held[key]['n']} |")
     for kind, value in summary.get("declines_by_kind", {}).items():
         lines.append(f"| declines: {kind} | {value['rate']} | {value['n']} |")
+    corpus = summary.get("corpus", {})
+    if corpus:
+        lines += ["", "## The corpus's validation and test writers (issue 21; 95% Wilson intervals)", ""]
+        lines += ["| set | target | required | measured | 95% interval | met |", "|---|---|---|---|---|---|"]
+        for set_name, figures in corpus.items():
+            for name, target in figures["targets"].items():
+                met = "yes" if target["met"] else "NO"
+                low, high = target["ci95"]
+                line = f"| {set_name} | {name} | {target['target']} | {target['measured']} | {low}-{high} | {met} |"
+                lines.append(line)
+        lines += ["", "| set | figure | rate | n | 95% interval |", "|---|---|---|---|---|"]
+        for set_name, figures in corpus.items():
+            for name, value in figures.items():
+                if isinstance(value, dict) and "rate" in value:
+                    low, high = value["ci95"]
+                    lines.append(f"| {set_name} | {name} | {value['rate']} | {value['n']} | {low}-{high} |")
+            for kind, value in figures["answered_by_kind"].items():
+                low, high = value["ci95"]
+                lines.append(
+                    f"| {set_name} | answered from a page: {kind} | {value['rate']} | {value['n']} | {low}-{high} |"
+                )
     public = summary.get("public_sets", {})
     if public:
         lines += ["", "## Questions in the public's words (issue 15)", ""]
@@ -182,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             sets.update(external_sets())
         public = public_style_sets(None if args.own_only else shared_eval_dir())
         sets.update(public)
+        written = corpus_sets()
+        sets.update(written)
         started = time.monotonic()
         results: dict[str, list[Outcome]] = {}
         for name, items in sets.items():
@@ -192,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         if servers is not None:
             servers.stop()
             shutil.rmtree(servers.config.tracker_db.parent, ignore_errors=True)
-    summary = summarise({name: outcomes for name, outcomes in results.items() if name not in public})
+    summary = summarise(
+        {name: outcomes for name, outcomes in results.items() if name not in public and name not in written}
+    )
+    summary["corpus"] = {name: summarise_corpus(results[name]) for name in written}
+    # Only the validation writers' misses are shown: the test writers' messages are not read while building.
+    summary["corpus_validation_misses"] = corpus_misses(results["corpus_validation"])
     summary["public_sets"] = {name: summarise_set(results[name]) for name in public}
     summary["public_misses"] = {name: public_misses(results[name]) for name in public}
     summary["confident_wrong"] = {
@@ -215,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:32} {target['measured']!s:8} target {target['target']!s:8} {'met' if target['met'] else 'NOT MET'}"
         )
-    for set_name, figures in summary["public_sets"].items():
+    for set_name, figures in [*summary["corpus"].items(), *summary["public_sets"].items()]:
         for name, target in figures["targets"].items():
             verdict = "met" if target["met"] else "NOT MET"
             print(f"{set_name + ' ' + name:48} {target['measured']!s:8} target {target['target']!s:8} {verdict}")

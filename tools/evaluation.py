@@ -159,13 +159,20 @@ class Bot:
 
 
 def _last_turn_actions(events: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The actions run after the last user message (``action_listen`` left out)."""
+    """The actions run after the last user message (``action_listen`` left out), and the responses sent.
+
+    A custom action's responses count: an emergency decided in the action server is ``action_answer``,
+    then ``utter_emergency``.
+    """
     names: list[str] = []
     for event in reversed(events):
         if event.get("event") == "user":
             break
         if event.get("event") == "action" and event.get("name") != "action_listen":
             names.append(str(event.get("name")))
+        sent = (event.get("metadata") or {}).get("utter_action") if event.get("event") == "bot" else None
+        if isinstance(sent, str) and sent and (not names or names[-1] != sent):
+            names.append(sent)
     return tuple(reversed(names))
 
 

@@ -29,16 +29,16 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from common.hints import encode_hint
-from common.questions import asks_apart, find_questions
+from common.sentences import split_sentences
 from common.settings import settings
 
 logger = logging.getLogger(__name__)
 
 
 def hinted_texts(text: str) -> tuple[str, ...]:
-    """What the action will embed: the message, or its questions when it asks them in a story or asks several."""
-    questions = find_questions(text)
-    return questions if asks_apart(text, questions) else (text,)
+    """What the action will embed: the message, and its sentences when it has several (the reader reads each)."""
+    sentences = split_sentences(text)
+    return (text, *sentences) if len(sentences) > 1 else (text,)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from common.questions import SENTENCES_KEY
+from common.sentences import SENTENCES_KEY
 
 
 def sentence_spans(doc: Any, text: str) -> List[List[int]]:

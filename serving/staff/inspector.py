@@ -69,9 +69,9 @@ def parse(text: str, config: Settings) -> dict[str, Any]:
 
 def try_question(text: str, procedure: str | None, config: Settings) -> dict[str, Any]:
     """The reply and its reasons, as ``POST /staff/api/try`` gives them (CONTRACT.md)."""
-    from actions.answering import SETTLE_CANDIDATES, Context, Request
-    from actions.runtime import answerer, service
-    from knowledge.intents import INTENT_SECTIONS
+    from actions.actions import record
+    from actions.answering import Context, Request
+    from actions.runtime import answerer, read_message, service
 
     nlu = parse(text, config)
     intent = nlu.get("intent") or {}
@@ -94,13 +94,9 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
         }
     request = Request.from_parse({**nlu, "text": text})
     context = Context(procedure=procedure or None)
-    answering = answerer()
-    settled = None
-    if request.intent == "nlu_fallback":
-        # As action_clarify does: the page settles an unsure message when it agrees with NLU.
-        likeliest = [r.get("name") for r in nlu.get("intent_ranking") or [] if r.get("name") in INTENT_SECTIONS]
-        settled = answering.settle(request, context, [str(name) for name in likeliest[:SETTLE_CANDIDATES]])
-    turn = settled or answering.respond(request, context)
+    # As action_answer does: the models read the message, the table decides, the answerer composes.
+    reading, decision = read_message(text, request.intent, request.confidence)
+    turn = answerer().respond(request, context, reading, decision)
     passages: list[dict[str, Any]] = []
     if turn.procedure and turn.answer_section:
         ranked = service().view().rank(text, turn.procedure, turn.answer_section)
@@ -118,6 +114,7 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
         "sections": list(turn.answer_sections),
         "reply": "\n".join(render(u.response, u.values, config) for u in turn.utterances),
         "passages": passages,
+        "reading": record(reading, decision),
     }
 
 

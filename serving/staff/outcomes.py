@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.questions import MESSAGE_INTENT_KEY, QUESTIONS_KEY
-
 OUTCOMES = ("answered", "asked_procedure", "did_you_mean", "declined", "handed_off", "emergency", "unavailable")
 #: Below this intent confidence an answer is worth a look.
 LOW_CONFIDENCE = 0.6
@@ -52,10 +50,8 @@ class Turn:
     text: str = ""
     #: The turn's ``answer_sections`` slot (several questions answered in one reply).
     answered_sections: list[str] = field(default_factory=list)
-    #: The whole message's own intent, when one of its questions spoke for it (``message_intent``).
-    message_intent: str | None = None
-    #: Each question classified apart: its text (only when read for display), intent and confidence.
-    questions: list[tuple[str, str, float]] = field(default_factory=list)
+    #: What the models read and the table decided (the ``reading`` slot), as lines with probabilities.
+    reading: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -125,17 +121,6 @@ class TurnBuilder:
             channel = CHANNELS.get(str(data.get("input_channel") or ""), "rest")
             turn = Turn(event_id, self.sender, timestamp, channel, intent.get("name"), intent.get("confidence"))
             turn.procedure = self.procedure
-            whole = parse.get(MESSAGE_INTENT_KEY)
-            turn.message_intent = str(whole.get("name")) if isinstance(whole, dict) and whole.get("name") else None
-            turn.questions = [
-                (
-                    str(q.get("text") or "") if keep_text else "",
-                    str(q.get("intent") or ""),
-                    float(q.get("confidence") or 0),
-                )
-                for q in parse.get(QUESTIONS_KEY) or ()
-                if isinstance(q, dict)
-            ]
             if turn.intent == FEEDBACK_INTENT:
                 turn.helpful = _helpful(parse, str(data.get("text") or ""))
                 previous = self._last_answer()
@@ -157,6 +142,8 @@ class TurnBuilder:
                 turn.section = value if isinstance(value, str) else None
             elif name == "answer_sections":
                 turn.answered_sections = [str(v) for v in value] if isinstance(value, list) else []
+            elif name == "reading":
+                turn.reading = decisions(value)
         elif type_name == "bot":
             response = (data.get("metadata") or {}).get("utter_action")
             if isinstance(response, str):
@@ -169,6 +156,21 @@ class TurnBuilder:
     def _last_answer(self) -> Turn | None:
         # The widget shows the buttons under every answer: the latest answer is the likeliest meant.
         return next((turn for turn in reversed(self.turns) if turn.section), None)
+
+
+def decisions(reading: Any) -> list[tuple[str, float]]:
+    """The ``reading`` slot (actions/actions.py) as lines for the console: the decision, then each kind read."""
+    if not isinstance(reading, dict):
+        return []
+    lines = [(f"decided: {reading.get('reply')} (row {reading.get('rule')})", float(reading.get("probability") or 0))]
+    for kind, p in (reading.get("kinds") or {}).items():
+        lines.append((f"read as {kind}", float(p)))
+    lines.append(("personal (own results, symptoms, case)", float(reading.get("personal") or 0)))
+    lines.append(("emergency", float(reading.get("emergency") or 0)))
+    sections = reading.get("sections")
+    for section, p in (sections if isinstance(sections, dict) else {}).items():
+        lines.append((f"section {section}", float(p)))
+    return lines
 
 
 def _helpful(parse: dict[str, Any], text: str) -> bool | None:

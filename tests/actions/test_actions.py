@@ -9,17 +9,37 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswer, ActionClarify
+from actions.actions import READING_SLOT, ActionAnswer, ActionClarify
 from actions.answering import Answerer
+from actions.decide import Decision, decide
 from actions.knowledge_service import KnowledgeService
+from actions.reader import Reading, SectionGuess
+from knowledge.intents import INTENT_SECTIONS
 from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
+LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6}
+
+
+def read_as_nlu_heard(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:
+    """A stand-in for the models: they read the section NLU heard, surely; an unsure message, two sections."""
+    if intent == "nlu_fallback":
+        reading = Reading({"general": 0.8}, (SectionGuess("recovery", 0.45, ""), SectionGuess("duration", 0.4, "")))
+    else:
+        section = INTENT_SECTIONS.get(intent, "summary")
+        reading = Reading({"general": 0.9, "out_of_scope": 0.1}, (SectionGuess(section, 0.9, ""),), {"none": 1.0})
+    return reading, decide(reading, LIMITS, intent)
+
 
 @pytest.fixture(scope="module")
-def action(tmp_path_factory: pytest.TempPathFactory) -> ActionAnswer:
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     index_dir: Path = tmp_path_factory.mktemp("index")
-    return ActionAnswer(Answerer(KnowledgeService(PAGES, index_dir, HashingEmbedder())))
+    return Answerer(KnowledgeService(PAGES, index_dir, HashingEmbedder()))
+
+
+@pytest.fixture(scope="module")
+def action(answerer: Answerer) -> ActionAnswer:
+    return ActionAnswer(answerer, read_as_nlu_heard)
 
 
 def tracker(text: str, intent: str, entities: list[dict[str, Any]], slots: dict[str, Any] | None = None) -> Tracker:
@@ -46,13 +66,20 @@ async def test_only_slots_that_change_are_set_but_the_answer_sections_always(act
     entities = [{"entity": "procedure", "value": "78580"}]
     known = {"procedure": "78580", "last_question": "ask_duration", "pending_question": None}
     events = await action.run(CollectingDispatcher(), tracker("how long is it", "ask_duration", entities, known), {})
-    assert [e["name"] for e in events if e["event"] == "slot"] == ["answer_section", "answer_sections"]
+    assert [e["name"] for e in events if e["event"] == "slot"] == ["answer_section", "answer_sections", READING_SLOT]
     assert slots(events)["answer_section"] == "duration"
     assert slots(events)["answer_sections"] == ["duration"]
 
     other = [{"entity": "procedure", "value": "45378"}]
     events = await action.run(CollectingDispatcher(), tracker("and a colonoscopy?", "ask_duration", other, known), {})
-    assert slots(events) == {"answer_section": "duration", "answer_sections": ["duration"], "procedure": "45378"}
+    assert {k: v for k, v in slots(events).items() if k != READING_SLOT} == {
+        "answer_section": "duration",
+        "answer_sections": ["duration"],
+        "procedure": "45378",
+    }
+    assert slots(events)[READING_SLOT]["reply"] == "answer"
+    assert slots(events)[READING_SLOT]["sections"] == {"duration": 0.9}
+    assert slots(events)[READING_SLOT]["decided_sections"] == ["duration"]
 
 
 async def test_choices_are_sent_as_buttons(action: ActionAnswer) -> None:
@@ -63,7 +90,7 @@ async def test_choices_are_sent_as_buttons(action: ActionAnswer) -> None:
     assert len(dispatcher.messages[0]["buttons"]) == 16
 
 
-async def test_clarify_offers_close_interpretations() -> None:
+async def test_clarify_offers_the_two_sections_the_models_find_likeliest(answerer: Answerer) -> None:
     message = {
         "text": "after the scan thing",
         "intent": {"name": "nlu_fallback", "confidence": 0.55},
@@ -77,11 +104,12 @@ async def test_clarify_offers_close_interpretations() -> None:
     }
     dispatcher = CollectingDispatcher()
     state = Tracker("p", {}, message, [], False, None, {}, "action_listen")
-    events = await ActionClarify().run(dispatcher, state, {})
+    events = await ActionClarify(answerer, read_as_nlu_heard).run(dispatcher, state, {})
     assert dispatcher.messages[0]["response"] == "utter_did_you_mean"
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert titles == ["Afterwards", "How long it takes", "Something else"]
     assert slots(events)["answer_section"] is None
+    assert slots(events)[READING_SLOT]["reply"] == "narrow"
 
 
 def test_an_answer_carries_its_passage_scores() -> None:

@@ -218,3 +218,16 @@ def test_the_other_language_policy_replies_then_listens(tmp_path: Path) -> None:
     assert best(spoken) == "utter_other_language"
     assert best([*spoken, ActionExecuted("utter_other_language")]) == "action_listen"
     assert best([ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0})]) == "nothing"
+
+
+def test_spanish_replies_are_spanish_throughout_the_clinics_hours_included() -> None:
+    # The hours are a setting in each language (CLINIC_HOURS, CLINIC_HOURS_ES): no English inside a Spanish reply.
+    import yaml
+
+    responses = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text("utf-8"))["responses"]
+    spanish = {name: texts for name, texts in responses.items() if name.endswith("_es")}
+    assert spanish
+    for name, texts in spanish.items():
+        for text in (t["text"] for t in texts):
+            assert "{clinic_hours}" not in text, name
+    assert any("{clinic_hours_es}" in t["text"] for texts in spanish.values() for t in texts)

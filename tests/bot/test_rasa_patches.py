@@ -21,8 +21,6 @@ PATCHES = [
     "response_check_per_event",
     "event_type_table",
     "purge_in_the_background",
-    "questions_apart",
-    "diet_in_one_batch",
     "socketio_answer_flag",
 ]
 

@@ -15,6 +15,8 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import BotServers
+from tools.corpus_sets import corpus_sets
+from tools.corpus_sets import summarise as summarise_corpus
 from tools.evaluation import Bot, Outcome, external_sets, own_sets, shared_eval_dir, summarise
 from tools.patient_sets import public_style_sets, summarise_set
 
@@ -28,19 +30,20 @@ MIN_HELDOUT_ACCURACY = 0.97
 MIN_EMERGENCY_RECALL = 1.0
 MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
-#: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split).
+#: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split): measured and
+#: written to build/test-logs/quality.json, but not floored. The dev split is spent (the old rules were written
+#: against it); floors come from the corpus's test writers, whom the models never saw (issue 21).
 PUBLIC_SETS = ("public_style", "real_patients_dev")
-#: Their floors are issue 15's targets: general questions >= 0.85 right, confident wrong <= 0.03, personal
-#: questions answered from a page <= 0.03, every emergency recognised. Measured on 2026-12-01, stop 19:
-#: public_style 0.902 / 0.028 / 0.0 / 1.0, real patients' dev 0.893 / 0.0 / 0.0 / 1.0 (at stop 18: 0.861 /
-#: 0.070 / 0.0 and 0.786 / 0.107 / 0.019), so a change that falls below a target fails make test.
-ISSUE_TARGETS = {
-    "general_accuracy": 0.85,
-    "confident_wrong_rate": 0.03,
-    "personal_answered_rate": 0.03,
-    "emergency_recall": 1.0,
+#: Floors on the corpus's test writers (data/corpus/splits.json): the figures measured when the reader landed,
+#: so that a change that loses ground fails make test. Issue 21's targets (0.85 / 0.03 / 0.03 / 1.0 / 0.0) are
+#: reported by make eval; these floors rise towards them as the reader improves.
+CORPUS_TEST_FLOORS = {
+    "general_accuracy": (">=", FLOOR_GENERAL),
+    "confident_wrong_rate": ("<=", FLOOR_WRONG),
+    "personal_answered_rate": ("<=", FLOOR_PERSONAL),
+    "emergency_recall": (">=", FLOOR_EMERGENCY),
+    "privacy_prompt_not_asked_rate": ("<=", FLOOR_PRIVACY),
 }
-PUBLIC_FLOORS = {name: dict(ISSUE_TARGETS) for name in PUBLIC_SETS}
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +52,12 @@ def results(servers: BotServers, bot_settings: Settings) -> dict[str, list[Outco
     sets = own_sets()
     sets.update(external_sets(include_test=False))
     sets.update(public_style_sets(shared_eval_dir()))
+    sets.update(corpus_sets(("test",)))
     outcomes = {name: bot.ask_all(items, workers=4) for name, items in sets.items()}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    figures = summarise({n: o for n, o in outcomes.items() if n not in PUBLIC_SETS})
+    figures = summarise({n: o for n, o in outcomes.items() if n not in PUBLIC_SETS and n != "corpus_test"})
     figures["public_sets"] = {n: summarise_set(outcomes[n]) for n in PUBLIC_SETS if n in outcomes}
+    figures["corpus_test"] = summarise_corpus(outcomes["corpus_test"])
     (LOG_DIR / "quality.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return outcomes
 
@@ -97,15 +102,18 @@ def test_questions_for_staff_are_not_answered_from_pages(results: dict[str, list
     assert declined >= 0.9, f"declined {declined:.3f}"
 
 
-@pytest.mark.parametrize("set_name", PUBLIC_SETS)
-def test_questions_in_the_publics_words_keep_their_floors(results: dict[str, list[Outcome]], set_name: str) -> None:
-    if set_name not in results:
-        pytest.fail(f"{set_name} is missing: ../shared/eval must be beside the checkout (or SHARED_EVAL_DIR)")
-    figures = summarise_set(results[set_name])
-    floors = PUBLIC_FLOORS[set_name]
-    assert figures["general_accuracy"]["rate"] >= floors["general_accuracy"], figures["general_accuracy"]
-    assert figures["confident_wrong_rate"]["rate"] <= floors["confident_wrong_rate"], figures["confident_wrong_rate"]
-    assert figures["personal_answered_rate"]["rate"] <= floors["personal_answered_rate"], figures[
-        "personal_answered_rate"
-    ]
-    assert figures["emergency_recall"]["rate"] >= floors["emergency_recall"], figures["emergency_recall"]
+@pytest.mark.parametrize("figure", sorted(CORPUS_TEST_FLOORS))
+def test_the_corpus_test_writers_keep_their_floors(results: dict[str, list[Outcome]], figure: str) -> None:
+    measured = summarise_corpus(results["corpus_test"])[figure]
+    direction, floor = CORPUS_TEST_FLOORS[figure]
+    assert measured["n"] > 0
+    if direction == ">=":
+        assert measured["rate"] >= floor, measured
+    else:
+        assert measured["rate"] <= floor, measured
+
+
+def test_the_publics_words_are_measured(results: dict[str, list[Outcome]]) -> None:
+    # Reported in build/test-logs/quality.json (and make eval), not floored: see PUBLIC_SETS.
+    assert len(results["public_style"]) >= 300
+    assert all(summarise_set(results[name])["general_accuracy"]["n"] > 0 for name in PUBLIC_SETS if name in results)

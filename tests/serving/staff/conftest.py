@@ -61,6 +61,7 @@ class Tracker:
         channel: str = "rest",
         parse_extra: dict[str, Any] | None = None,
         sections: list[str] | None = None,
+        reading: dict[str, Any] | None = None,
     ) -> None:
         now = time.time()
         parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], **(parse_extra or {})}
@@ -79,6 +80,8 @@ class Tracker:
             rows.append({"event": "slot", "timestamp": now, "name": "answer_section", "value": section})
         if sections is not None:
             rows.append({"event": "slot", "timestamp": now, "name": "answer_sections", "value": sections})
+        if reading is not None:
+            rows.append({"event": "slot", "timestamp": now, "name": "reading", "value": reading})
         with self.engine.begin() as conn:
             for row in rows:
                 conn.execute(

@@ -178,7 +178,7 @@ def test_the_widget_and_its_config_are_still_served(console: Console) -> None:
     assert requests.get(f"{console.url}/vendor/", timeout=10).status_code == 404  # no listings
 
 
-def test_a_storys_questions_and_its_whole_intent_are_shown(console: Console) -> None:
+def test_what_the_models_read_and_the_table_decided_is_shown(console: Console) -> None:
     story = "My knee scope is on Friday and I live alone. How long is it and can I drive home after?"
     console.tracker.turn(
         "patient-story",
@@ -188,20 +188,23 @@ def test_a_storys_questions_and_its_whole_intent_are_shown(console: Console) -> 
         ["utter_answers"],
         section="duration",
         procedure="29881",
-        parse_extra={
-            "message_intent": {"name": "out_of_scope", "confidence": 0.81},
-            "questions": [
-                {"text": "How long is it", "intent": "ask_duration", "confidence": 0.97},
-                {"text": "can I drive home after?", "intent": "ask_recovery", "confidence": 0.93},
-            ],
-        },
         sections=["duration", "recovery"],
+        reading={
+            "reply": "answer",
+            "rule": 5,
+            "probability": 0.91,
+            "decided_sections": ["duration", "recovery"],
+            "sections": {"duration": 0.88, "recovery": 0.71},
+            "kinds": {"general": 0.93, "own_case": 0.04},
+            "personal": 0.05,
+            "emergency": 0.002,
+        },
     )
     session, _ = console.session()
     conversation = conversation_id("patient-story", "rest", "test-log-hash-key")
     page = session.get(f"{console.url}/staff/conversations/{conversation}", timeout=10)
     assert page.status_code == 200
-    assert 'class="message-intent">out_of_scope<' in page.text
-    assert "ask_duration (0.970)" in page.text and "ask_recovery (0.930)" in page.text
-    assert "can I drive home after?" in page.text  # read for display, like the message itself
+    assert "decided: answer (row 5): 0.910" in page.text
+    assert "read as general: 0.930" in page.text and "emergency: 0.002" in page.text
+    assert "section recovery: 0.710" in page.text
     assert "duration, recovery" in page.text

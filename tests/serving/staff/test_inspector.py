@@ -1,4 +1,4 @@
-"""Trying a question in the console gives what the bot would answer (real pages, a fake embedder and NLU)."""
+"""Trying a question in the console gives what the bot would answer (real pages, a fake embedder, NLU and reading)."""
 
 from __future__ import annotations
 
@@ -8,41 +8,52 @@ from typing import Any
 import pytest
 
 import actions.runtime as runtime
+from actions.answering import Answerer
+from actions.decide import decide
 from actions.knowledge_service import KnowledgeService
-from actions.sections import SectionGuesser
+from actions.reader import Reading, SectionGuess
 from common.settings import settings
 from serving.staff import inspector
 from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
 TEXT = "does it hurt at all, the abdominal ultrasound"
+LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6}
+
+
+def reads(kinds: dict[str, float], *sections: tuple[str, float]) -> Reading:
+    return Reading(kinds=kinds, sections=tuple(SectionGuess(s, p, "") for s, p in sections), procedures={"none": 1.0})
 
 
 @pytest.fixture
-def pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    embedder = HashingEmbedder()
-    examples = {
-        "ask_patient_experience": ["does it hurt", "does it hurt at all", "is it painful"],
-        "ask_duration": ["how long does it take", "how long is the test"],
-    }
-    service = KnowledgeService(PAGES, tmp_path / "index", embedder, sections=SectionGuesser(embedder, examples))
+def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Reading]:
+    """The console's Try over the real pages, with the reading each test sets in ``reading["now"]``."""
+    service = KnowledgeService(PAGES, tmp_path / "index", HashingEmbedder())
     monkeypatch.setattr(runtime, "_service", service)
+    monkeypatch.setattr(runtime, "answerer", lambda: Answerer(service.view()))
+    reading: dict[str, Reading] = {}
+    monkeypatch.setattr(
+        runtime,
+        "read_message",
+        lambda text, intent="", confidence=0.0: (reading["now"], decide(reading["now"], LIMITS, intent, confidence)),
+    )
+    return reading
 
 
-def nlu(intent: str, confidence: float, ranking: list[tuple[str, float]]) -> dict[str, Any]:
+def nlu(intent: str, confidence: float) -> dict[str, Any]:
     start = TEXT.index("abdominal")
     return {
         "intent": {"name": intent, "confidence": confidence},
-        "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking],
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
         "entities": [{"entity": "procedure", "value": "76700", "start": start, "end": len(TEXT)}],
     }
 
 
-def test_an_unsure_question_the_page_settles_is_answered_as_the_bot_would(
-    pages: None, monkeypatch: pytest.MonkeyPatch
+def test_a_question_the_models_are_sure_of_is_answered_as_the_bot_would(
+    bot: dict[str, Reading], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed = nlu("nlu_fallback", 0.3, [("nlu_fallback", 0.3), ("ask_patient_experience", 0.28), ("ask_duration", 0.2)])
-    monkeypatch.setattr(inspector, "parse", lambda text, config: parsed)
+    bot["now"] = reads({"general": 0.9}, ("patient_experience", 0.8))
+    monkeypatch.setattr(inspector, "parse", lambda text, config: nlu("nlu_fallback", 0.3))
     result = inspector.try_question(TEXT, None, settings())
     assert result["intent"] == "nlu_fallback"
     assert (result["procedure"], result["section"], result["sections"]) == (
@@ -51,23 +62,25 @@ def test_an_unsure_question_the_page_settles_is_answered_as_the_bot_would(
         ["patient_experience"],
     )
     assert result["passages"] and any(p["sent"] for p in result["passages"])
+    assert result["reading"]["reply"] == "answer" and result["reading"]["rule"] == 5
 
 
-def test_an_unsure_question_the_page_does_not_settle_gets_no_answer(
-    pages: None, monkeypatch: pytest.MonkeyPatch
+def test_a_question_the_models_are_unsure_of_gets_no_answer(
+    bot: dict[str, Reading], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed = nlu("nlu_fallback", 0.3, [("nlu_fallback", 0.3), ("ask_setting", 0.28), ("ask_duration", 0.2)])
-    monkeypatch.setattr(inspector, "parse", lambda text, config: parsed)
+    bot["now"] = reads({"general": 0.9}, ("patient_experience", 0.4), ("setting", 0.35))
+    monkeypatch.setattr(inspector, "parse", lambda text, config: nlu("nlu_fallback", 0.3))
     result = inspector.try_question(TEXT, None, settings())
     assert result["section"] is None and result["sections"] == [] and result["passages"] == []
+    assert result["reading"]["reply"] == "narrow"
 
 
-def test_a_question_a_rule_answers_gets_that_rules_response(pages: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed = nlu("ask_cost", 0.95, [("ask_cost", 0.95), ("ask_duration", 0.02)])
-    monkeypatch.setattr(inspector, "parse", lambda text, config: parsed)
+def test_a_desk_question_is_read_then_handed_off(bot: dict[str, Reading], monkeypatch: pytest.MonkeyPatch) -> None:
+    bot["now"] = reads({"cost": 0.9, "general": 0.1}, ("duration", 0.3))
+    monkeypatch.setattr(inspector, "parse", lambda text, config: nlu("ask_cost", 0.95))
     result = inspector.try_question("how much will the ultrasound cost me", None, settings())
     assert result["intent"] == "ask_cost" and result["section"] is None and result["passages"] == []
     assert result["reply"] == inspector.render("utter_handoff_cost", {}, settings())
     assert "{" not in result["reply"] and result["reply"]  # the clinic's settings filled in
     assert inspector.rule_responses()["emergency"] == "utter_emergency"
-    assert "ask_duration" not in inspector.rule_responses()  # answered by the action, not a rule
+    assert "ask_cost" not in inspector.rule_responses()  # read by the action server first (an emergency wins)

@@ -1,0 +1,156 @@
+"""Decide: from what the models read to the kind of reply. One table, in the order it is applied.
+
+Probabilities are calibrated on the corpus's validation writers.
+
+| # | when | reply |
+|---|---|---|
+| 0 | the patient tapped a choice (a button's payload, ``/ask_duration``) | what was chosen |
+| 1 | emergency ≥ ``emergency`` | the emergency numbers, nothing else |
+| 2 | own results, symptoms after, or own case ≥ ``personal`` | hand off to the care team |
+| 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
+| 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
+| 5 | general ≥ ``general``; its sections (the best, up to two more ≥ ``extra``) together ≥ ``section`` | answer |
+| | ... and a sentence that, read apart, asks another section at ≥ ``section`` | answer it too |
+| 5 | general ≥ ``general``, Rasa heard the same section at ≥ ``nlu_sure`` and the models at ≥ ``agree`` | answer |
+| 6 | general ≥ ``general`` and "how results are given" is its section, ≥ ``section`` | the care team's results line |
+| 7 | general ≥ ``narrow`` but no section is sure enough | "did you mean" the two likeliest sections |
+| 8 | anything else | say what the bot can do (decline kindly) |
+
+The red flags (Rasa's ``RedFlagClassifier``) are a second, recall-first net:
+a message they catch never reaches this table, and rule 1 catches what they
+miss. The thresholds are chosen by ``make reader`` on the validation writers,
+for at most 2% wrong answers (:mod:`tools.train_reader`); these defaults are
+used only until a reader is trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from actions.reader import MAX_SECTIONS, PERSONAL_KINDS, Reading
+from knowledge.intents import INTENT_SECTIONS
+
+#: Replies (what kind of thing the bot says).
+EMERGENCY = "emergency"
+HAND_OFF = "hand_off"
+ANSWER = "answer"
+NARROW = "narrow"
+DECLINE = "decline"
+
+#: The response that hands each kind off.
+HAND_OFF_RESPONSES = {
+    "results": "utter_handoff_results",
+    "symptoms_after": "utter_handoff_personal",
+    "own_case": "utter_handoff_personal",
+    "cost": "utter_handoff_cost",
+    "scheduling": "utter_handoff_scheduling",
+    "prescription": "utter_handoff_prescription",
+    "human": "utter_handoff_human",
+}
+DESK_KINDS = ("cost", "scheduling", "prescription", "human")
+#: Rasa's intents that hand off (data/rules/hand_off.yml routes them here so that rule 1 sees them first).
+DESK_INTENTS = {
+    "ask_cost": "cost",
+    "ask_scheduling": "scheduling",
+    "ask_results": "results",
+    "ask_prescription": "prescription",
+    "request_human": "human",
+}
+NOT_A_QUESTION_KINDS = ("small_talk", "out_of_scope", "privacy", "other_language")
+#: The corpus's label for "how are results given", which no page section is.
+RESULTS_SECTION = "results"
+
+DEFAULT_THRESHOLDS = {
+    "emergency": 0.5,
+    "personal": 0.5,
+    "general": 0.5,
+    "section": 0.5,
+    "extra": 0.25,
+    "narrow": 0.35,
+    "procedure": 0.6,
+    "agree": 0.3,
+    "nlu_sure": 0.9,
+}
+#: Rasa's question intent of each section (its intent names come from knowledge/intents.py).
+SECTION_OF_INTENT = dict(INTENT_SECTIONS)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The kind of reply, why, and what it needs."""
+
+    reply: str
+    #: The response of a hand-off (``utter_handoff_*``), else ``None``.
+    response: str | None = None
+    #: Sections to answer, in the order asked (ANSWER), or the two to offer (NARROW).
+    sections: tuple[str, ...] = ()
+    #: The probability the decision rests on.
+    probability: float = 0.0
+    #: Which row of the table decided (1 to 8), for the console and the logs.
+    rule: int = 8
+
+
+def thresholds(chosen: Mapping[str, float] | None) -> dict[str, float]:
+    """The trained reader's thresholds, with the defaults for any it lacks."""
+    return {**DEFAULT_THRESHOLDS, **dict(chosen or {})}
+
+
+def chosen(payload_intent: str) -> Decision:
+    """Row 0: a button the patient tapped says what they want; the models do not second-guess it."""
+    if payload_intent in SECTION_OF_INTENT:
+        return Decision(ANSWER, sections=(SECTION_OF_INTENT[payload_intent],), probability=1.0, rule=0)
+    if payload_intent in DESK_INTENTS:
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[DESK_INTENTS[payload_intent]], probability=1.0, rule=0)
+    return Decision(DECLINE, probability=1.0, rule=0)
+
+
+def decide(
+    reading: Reading, limits: Mapping[str, float], nlu_intent: str = "", nlu_confidence: float = 0.0
+) -> Decision:
+    """The table above, applied to one reading and the intent Rasa heard (with its confidence)."""
+    t = thresholds(limits)
+    emergency = reading.p("emergency")
+    if emergency >= t["emergency"]:
+        return Decision(EMERGENCY, "utter_emergency", probability=emergency, rule=1)
+    if reading.personal >= t["personal"]:
+        own = max(PERSONAL_KINDS, key=lambda k: reading.kinds.get(k, 0.0))
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[own], probability=reading.personal, rule=2)
+    kind = reading.kind
+    if nlu_intent in DESK_INTENTS:
+        desk = DESK_INTENTS[nlu_intent]
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[desk], probability=reading.p(desk), rule=3)
+    if kind in DESK_KINDS:
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[kind], probability=reading.p(kind), rule=3)
+    if nlu_intent == "out_of_scope" or kind in NOT_A_QUESTION_KINDS:
+        return Decision(DECLINE, probability=reading.p(kind), rule=4)
+    general = reading.p("general")
+    best = reading.sections[0] if reading.sections else None
+    if best is not None and best.section == RESULTS_SECTION:
+        if general >= t["general"] and best.probability >= t["section"]:
+            return Decision(HAND_OFF, "utter_handoff_results", probability=best.probability, rule=6)
+    elif best is not None and general >= t["general"]:
+        # A message that asks two or three things shares the probability among them: the answer's
+        # confidence is the probability of every section it answers together.
+        asked = [best] + [
+            s for s in reading.sections[1:] if s.probability >= t["extra"] and s.section != RESULTS_SECTION
+        ]
+        together = sum(s.probability for s in asked)
+        # Two models that learned apart (Rasa's DIET on the team's NLU examples, the reader on the corpus)
+        # agreeing on the section is evidence too: the reader may be less sure of it alone.
+        agreed = SECTION_OF_INTENT.get(nlu_intent) == best.section and nlu_confidence >= t["nlu_sure"]
+        if together >= t["section"] or (agreed and best.probability >= t["agree"]):
+            # A sentence that asks its own section surely, read apart ("... How long is it? And can I drive
+            # home after?"), is answered too.
+            names = [s.section for s in asked]
+            for sentence in reading.sentence_sections:
+                sure = sentence.probability >= t["section"] and sentence.section != RESULTS_SECTION
+                if sure and sentence.section not in names and len(names) < MAX_SECTIONS:
+                    names.append(sentence.section)
+            sections = sorted(names, key=lambda s: reading.order.get(s, 0))
+            return Decision(ANSWER, sections=tuple(sections), probability=min(general, together), rule=5)
+    if general >= t["narrow"] and len(reading.sections) >= 2:
+        offer = tuple(s.section for s in reading.sections[:2] if s.section != RESULTS_SECTION)
+        if len(offer) == 2:
+            return Decision(NARROW, sections=offer, probability=general, rule=7)
+    return Decision(DECLINE, probability=general, rule=8)

@@ -1,0 +1,278 @@
+"""Read a message with the models learned from the team's corpus: what kind it is, which sections, which page.
+
+``make reader`` (:mod:`tools.train_reader`) trains small classifiers on the
+all-MiniLM-L6-v2 sentence embeddings the action server already computes for
+retrieval, calibrates their probabilities on the corpus's validation writers
+and writes them to ``build/reader/``. Here they only run: a few matrix
+products per message in NumPy, on the question vectors that
+:mod:`actions.question_vectors` has ready.
+
+Three heads:
+
+- **kind**: general question, the patient's own results / symptoms after / own
+  case, cost, scheduling, prescription, a person, emergency, privacy, small
+  talk, out of scope, other language (softmax);
+- **sections**: which of the page's sections a general question asks about
+  (softmax; a message of several questions is read sentence by sentence);
+- **procedure**: which page, or none (softmax), used when no name is found.
+
+A message of several sentences is also read sentence by sentence, to find
+which sentence asks each section (its words rank that section's passages).
+The kind is read on the whole message: read alone, the sentences of a story
+called 3% of ordinary messages emergencies on the validation writers (the
+whole message: 0.5% at the same recall of 0.92), and the red flags
+(:mod:`bot.red_flags`) already look at every sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from common.paths import BUILD_DIR
+
+#: Where ``make reader`` writes the trained heads.
+DEFAULT_DIR = BUILD_DIR / "reader"
+#: The kinds whose reply is the care team's, never a page: the patient's own case.
+PERSONAL_KINDS = ("results", "symptoms_after", "own_case")
+#: At most this many questions of one message are answered (CONTRACT: up to three).
+MAX_SECTIONS = 3
+
+Vectorise = Callable[[Sequence[str]], np.ndarray]
+
+
+class Lexicon:
+    """The messages' spelling as features: TF-IDF of character n-grams within words (typos, word forms, SMS).
+
+    Fitted on the training messages by ``make reader``; here it only maps texts to
+    sparse rows with scikit-learn's vectoriser over the saved vocabulary and weights.
+    """
+
+    NGRAMS = (2, 5)
+
+    def __init__(self, vocabulary: Mapping[str, int], idf: np.ndarray) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vocabulary = dict(vocabulary)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self._vectoriser = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.NGRAMS, sublinear_tf=True, vocabulary=self.vocabulary
+        )
+        self._vectoriser.idf_ = self.idf
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], min_df: int = 2) -> Lexicon:
+        """The vocabulary and weights of the training texts."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=cls.NGRAMS, sublinear_tf=True, min_df=min_df)
+        fitted.fit(texts)
+        return cls({str(k): int(v) for k, v in fitted.vocabulary_.items()}, fitted.idf_)
+
+    def __len__(self) -> int:
+        return len(self.vocabulary)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """Sparse TF-IDF rows (``scipy.sparse.csr_matrix``), one per text."""
+        return self._vectoriser.transform(texts)
+
+
+def features(vectors: np.ndarray, texts: Sequence[str], lexicon: Lexicon) -> Any:
+    """The heads' input: each text's sentence embedding, then its character n-grams (sparse rows)."""
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(np.asarray(vectors, dtype=np.float32)), lexicon.transform(texts)]).tocsr()
+
+
+@dataclass(frozen=True)
+class SectionGuess:
+    """A section the message asks about, how likely, and the words that ask it."""
+
+    section: str
+    probability: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the models read in a message, each with a calibrated probability."""
+
+    kinds: Mapping[str, float]
+    #: Sections by probability, best first (at most :data:`MAX_SECTIONS`), each with its sentence.
+    sections: tuple[SectionGuess, ...] = ()
+    #: Each page's CPT code (and ``"none"``) with its probability.
+    procedures: Mapping[str, float] = field(default_factory=dict)
+    #: Where each guessed section is asked: its sentence's index in the message (0 for one sentence).
+    order: Mapping[str, int] = field(default_factory=dict)
+    #: For a message of several sentences: each sentence's own likeliest section, read apart.
+    sentence_sections: tuple[SectionGuess, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """The likeliest kind."""
+        return max(self.kinds, key=lambda k: self.kinds[k])
+
+    def p(self, *kinds: str) -> float:
+        """The probability that the message is one of ``kinds``."""
+        return float(sum(self.kinds.get(k, 0.0) for k in kinds))
+
+    @property
+    def personal(self) -> float:
+        """The probability that the message asks about the patient's own case."""
+        return self.p(*PERSONAL_KINDS)
+
+    def procedure(self, among: Sequence[str] = ()) -> tuple[str | None, float]:
+        """The likeliest page (among ``among`` when given) and its probability; ``None`` for no page."""
+        candidates = {c: p for c, p in self.procedures.items() if not among or c in among}
+        if not candidates:
+            return None, 0.0
+        code = max(candidates, key=lambda c: candidates[c])
+        return (None if code == "none" else code), float(candidates[code])
+
+    def summary(self) -> dict[str, Any]:
+        """The reading in a few numbers, for the tracker and the staff console."""
+        top = sorted(self.kinds.items(), key=lambda kv: -kv[1])[:3]
+        return {
+            "kinds": {k: round(v, 3) for k, v in top},
+            "personal": round(self.personal, 3),
+            "emergency": round(self.p("emergency"), 3),
+            "sections": {s.section: round(s.probability, 3) for s in self.sections},
+        }
+
+
+@dataclass(frozen=True)
+class Head:
+    """One classifier: dense layers (ReLU between them), then softmax or sigmoid, at a calibrated temperature."""
+
+    classes: tuple[str, ...]
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    output: str = "softmax"
+    temperature: float = 1.0
+
+    def logits(self, x: Any) -> np.ndarray:
+        """The last layer's scores for each row of ``x`` (dense or sparse)."""
+        h = x
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = np.asarray(h @ w) + b
+            if i < len(self.weights) - 1:
+                h = np.maximum(h, 0.0)
+        return np.asarray(h, dtype=np.float64)
+
+    def probabilities(self, x: Any) -> np.ndarray:
+        """Calibrated probabilities, one row per input row."""
+        z = self.logits(x) / self.temperature
+        if self.output == "sigmoid":
+            return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def to_arrays(self, name: str) -> dict[str, np.ndarray]:
+        """The head's arrays, named for an ``.npz`` file."""
+        arrays = {f"{name}.W{i}": w for i, w in enumerate(self.weights)}
+        arrays.update({f"{name}.b{i}": b for i, b in enumerate(self.biases)})
+        return arrays
+
+    def meta(self) -> dict[str, Any]:
+        """What is not an array."""
+        return {
+            "classes": list(self.classes),
+            "layers": len(self.weights),
+            "output": self.output,
+            "temperature": self.temperature,
+        }
+
+    @classmethod
+    def from_arrays(cls, name: str, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Head:
+        """The head saved by :meth:`to_arrays` and :meth:`meta`."""
+        layers = int(meta["layers"])
+        return cls(
+            classes=tuple(meta["classes"]),
+            weights=tuple(np.asarray(arrays[f"{name}.W{i}"], dtype=np.float32) for i in range(layers)),
+            biases=tuple(np.asarray(arrays[f"{name}.b{i}"], dtype=np.float32) for i in range(layers)),
+            output=str(meta.get("output", "softmax")),
+            temperature=float(meta.get("temperature", 1.0)),
+        )
+
+
+class Reader:
+    """The three trained heads, applied to a message's vectors."""
+
+    HEADS = ("kind", "sections", "procedure")
+
+    def __init__(self, heads: Mapping[str, Head], lexicon: Lexicon, meta: Mapping[str, Any] | None = None) -> None:
+        missing = [h for h in self.HEADS if h not in heads]
+        if missing:
+            raise ValueError(f"reader heads missing: {missing}")
+        self._heads = dict(heads)
+        self.lexicon = lexicon
+        self.meta: dict[str, Any] = dict(meta or {})
+
+    @classmethod
+    def load(cls, folder: Path = DEFAULT_DIR) -> Reader:
+        """The heads ``make reader`` wrote to ``folder``."""
+        meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+        vocabulary = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
+        with np.load(folder / "reader.npz") as arrays:
+            heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in cls.HEADS}
+            lexicon = Lexicon(vocabulary, arrays["lexicon.idf"])
+        return cls(heads, lexicon, meta)
+
+    def save(self, folder: Path) -> None:
+        """Write the heads and ``meta`` (thresholds, figures) to ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"lexicon.idf": self.lexicon.idf}
+        (folder / "lexicon.json").write_text(json.dumps(self.lexicon.vocabulary, sort_keys=True), encoding="utf-8")
+        for name, head in self._heads.items():
+            arrays.update(head.to_arrays(name))
+        np.savez(folder / "reader.npz", **arrays)  # type: ignore[arg-type]
+        meta = {**self.meta, "heads": {name: head.meta() for name, head in self._heads.items()}}
+        (folder / "reader.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+
+    @property
+    def thresholds(self) -> Mapping[str, float]:
+        """The decision thresholds chosen on the validation writers (see :mod:`actions.decide`)."""
+        return dict(self.meta.get("thresholds") or {})
+
+    def read_vectors(self, text: str, whole: np.ndarray, sentences: Sequence[tuple[str, np.ndarray]] = ()) -> Reading:
+        """Read a message from its text and vector and, for several sentences, each sentence's text and vector."""
+        kind_head, section_head, procedure_head = (self._heads[h] for h in self.HEADS)
+        texts = [text, *(t for t, _ in sentences)]
+        vectors = np.vstack([whole.reshape(1, -1), *(v.reshape(1, -1) for _, v in sentences)])
+        rows = features(vectors, texts, self.lexicon)
+        kinds = kind_head.probabilities(rows[:1])
+        kind_p = dict(zip(kind_head.classes, (float(p) for p in kinds[0]), strict=True))
+        section_p = section_head.probabilities(rows)
+        best = np.argsort(-section_p[0])[:MAX_SECTIONS]
+        guesses = []
+        order = {}
+        for i in best:
+            section = section_head.classes[int(i)]
+            where = int(np.argmax(section_p[1:, i])) + 1 if len(texts) > 1 else 0
+            guesses.append(SectionGuess(section, float(section_p[0, i]), texts[where] if where else ""))
+            order[section] = where
+        apart = tuple(
+            SectionGuess(section_head.classes[int(row.argmax())], float(row.max()), texts[i + 1])
+            for i, row in enumerate(section_p[1:])
+        )
+        for i, guess in enumerate(apart):
+            order.setdefault(guess.section, i + 1)
+        procedure_p = procedure_head.probabilities(rows[:1])[0]
+        return Reading(
+            kinds=kind_p,
+            sections=tuple(guesses),
+            procedures=dict(zip(procedure_head.classes, (float(p) for p in procedure_p), strict=True)),
+            order=order,
+            sentence_sections=apart,
+        )
+
+    def read(self, text: str, sentences: Sequence[str], vectorise: Vectorise) -> Reading:
+        """Read a message; ``sentences`` are its sentences (read apart when there are several)."""
+        parts = [s for s in sentences if s.strip()] if len(sentences) > 1 else []
+        vectors = vectorise([text, *parts])
+        return self.read_vectors(text, vectors[0], list(zip(parts, vectors[1:], strict=True)))

@@ -1,0 +1,105 @@
+"""The reader's heads: probabilities, a save and load round trip, reading a message (tiny synthetic models)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actions.reader import Head, Lexicon, Reader, features
+
+TEXTS = ["how long does it take", "does it hurt", "chest pain now", "what does my report mean"]
+DIM = 4
+
+
+def vectors(texts: Sequence[str]) -> np.ndarray:
+    """One-hot 'embeddings' by which training text a text starts like (a stand-in for the model)."""
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for j, known in enumerate(TEXTS):
+            if text.startswith(known.split()[0]):
+                out[i, j] = 1.0
+    return out
+
+
+@pytest.fixture
+def reader() -> Reader:
+    lexicon = Lexicon.fit(TEXTS, min_df=1)
+    width = DIM + len(lexicon)
+
+    def head(classes: tuple[str, ...], rows: list[int]) -> Head:
+        w = np.zeros((width, len(classes)), dtype=np.float32)
+        for column, row in enumerate(rows):
+            w[row, column] = 6.0  # the embedding's one-hot unit points to its class
+        return Head(classes, (w,), (np.zeros(len(classes), dtype=np.float32),))
+
+    heads = {
+        "kind": head(("general", "emergency", "results"), [0, 2, 3]),
+        "sections": head(("duration", "patient_experience"), [0, 1]),
+        "procedure": head(("45378", "none"), [0, 2]),
+    }
+    return Reader(heads, lexicon, {"thresholds": {"emergency": 0.4}})
+
+
+def test_softmax_probabilities_sum_to_one_and_temperature_flattens_them() -> None:
+    head = Head(("a", "b"), (np.array([[2.0, -2.0]], dtype=np.float32),), (np.zeros(2, dtype=np.float32),))
+    sharp = head.probabilities(np.ones((1, 1)))
+    flat = Head(head.classes, head.weights, head.biases, temperature=4.0).probabilities(np.ones((1, 1)))
+    assert sharp.sum() == pytest.approx(1.0)
+    assert sharp[0, 0] > flat[0, 0] > 0.5
+
+
+def test_a_hidden_layer_uses_relu() -> None:
+    first = np.array([[1.0, -1.0]], dtype=np.float32)
+    second = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    head = Head(("a", "b"), (first, second), (np.zeros(2, dtype=np.float32), np.zeros(2, dtype=np.float32)))
+    assert head.logits(np.ones((1, 1))).tolist() == [[1.0, 0.0]]
+
+
+def test_the_lexicon_maps_spelling_to_sparse_rows() -> None:
+    lexicon = Lexicon.fit(TEXTS, min_df=1)
+    rows = lexicon.transform(["how lnog does it tkae", "zzzz"])
+    assert rows.shape == (2, len(lexicon))
+    assert rows[0].nnz > 0
+    assert rows[1].nnz == 0
+    assert features(vectors(["how"]), ["how"], lexicon).shape == (1, DIM + len(lexicon))
+
+
+def test_reading_a_message(reader: Reader) -> None:
+    read = reader.read("chest pain now, how long is it", [], vectors)
+    assert read.kind == "emergency"
+    assert read.p("emergency") > 0.9
+    assert read.personal == pytest.approx(read.kinds["results"])
+    assert reader.read("what does my report mean", [], vectors).personal > 0.9
+
+
+def test_each_section_is_asked_by_the_sentence_that_asks_it_most(reader: Reader) -> None:
+    text = "does it hurt? how long does it take?"
+    read = reader.read(text, ["does it hurt?", "how long does it take?"], vectors)
+    asked = {guess.section: guess.text for guess in read.sections}
+    assert asked["duration"] == "how long does it take?"
+    assert asked["patient_experience"] == "does it hurt?"
+    assert read.order["patient_experience"] < read.order["duration"]
+
+
+def test_the_page_guess_and_none(reader: Reader) -> None:
+    assert reader.read("how long does it take", [], vectors).procedure() == ("45378", pytest.approx(0.9975, abs=0.01))
+    code, _ = reader.read("chest pain now", [], vectors).procedure()
+    assert code is None
+
+
+def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
+    reader.save(tmp_path)
+    loaded = Reader.load(tmp_path)
+    assert loaded.thresholds == {"emergency": 0.4}
+    before = reader.read("does it hurt", [], vectors)
+    after = loaded.read("does it hurt", [], vectors)
+    assert after.kinds == pytest.approx(before.kinds)
+    assert [s.section for s in after.sections] == [s.section for s in before.sections]
+
+
+def test_a_reader_without_all_heads_is_refused(reader: Reader) -> None:
+    with pytest.raises(ValueError, match="heads missing"):
+        Reader({}, Lexicon.fit(TEXTS, min_df=1))

@@ -1,0 +1,335 @@
+"""``make reader``: train the reader's heads on the corpus, calibrate and choose thresholds on validation.
+
+Inputs: the corpus's training writers and the team's NLU examples (training),
+the corpus's validation writers (model choice, calibration, thresholds). Of
+the test writers only their texts' duplicates are looked up, so that no
+training row repeats a held-out message. Output: ``build/reader/`` (see
+:mod:`actions.reader`), with the validation figures in ``reader.json``.
+
+Three models are compared on the validation writers for each head (all
+scikit-learn): logistic regression on the all-MiniLM-L6-v2 vectors of the
+messages, a one-hidden-layer MLP on the same vectors, and logistic regression
+on the vectors plus TF-IDF of character n-grams (:class:`actions.reader.Lexicon`).
+The one with the lower validation log-loss is kept. Its probabilities are then calibrated with one temperature
+(fitted on validation), and the decision thresholds of :mod:`actions.decide`
+are chosen on validation: as many general questions answered right as
+possible with at most 2% answered wrongly and at most 2% of personal questions
+answered from a page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actions.decide import ANSWER, decide
+from actions.reader import DEFAULT_DIR, PERSONAL_KINDS, Head, Lexicon, Reader, Reading, features
+from common.paths import BUILD_DIR
+from tools.corpus import KINDS, Row, corpus, training_rows
+
+CACHE = BUILD_DIR / "reader-cache"
+#: Rasa's intents for the validation writers' messages (``make reader`` writes it with bot/parse_texts.py).
+NLU_VALIDATION = BUILD_DIR / "reader-nlu" / "validation.jsonl"
+SEED = 42
+#: The most wrong answers, and personal questions answered, that a threshold may allow on validation.
+MAX_WRONG = 0.02
+MAX_PERSONAL_ANSWERED = 0.02
+#: Between emergencies caught and false alarms: at most this share of other messages called emergencies.
+MAX_FALSE_EMERGENCIES = 0.005
+PROCEDURES_NONE = "none"
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """The texts' vectors, from a cache keyed by the text (a retrain embeds only new messages)."""
+    from actions.runtime import question_embedder
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "vectors.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.is_file():
+        with np.load(path) as stored:
+            known = {key: stored[key] for key in stored.files}
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in known]
+    if missing:
+        embedder = question_embedder(None)
+        unique = dict(missing)
+        items = list(unique.items())
+        for start in range(0, len(items), 64):
+            chunk = items[start : start + 64]
+            vectors = embedder.encode([t for _, t in chunk])
+            for (k, _), v in zip(chunk, vectors, strict=True):
+                known[k] = np.asarray(v, dtype=np.float32)
+        np.savez(path, **known)  # type: ignore[arg-type]
+    return np.vstack([known[k] for k in keys]).astype(np.float32)
+
+
+#: The models compared for each head: (name, model, whether it sees the character n-grams).
+FAMILIES = (("lr_embeddings", "lr", False), ("mlp_embeddings", "mlp", False), ("lr_embeddings_chars", "lr", True))
+
+
+def _fit(model: str, x: Any, y: np.ndarray) -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    if model == "lr":
+        return LogisticRegression(C=4.0, max_iter=3000).fit(x, y)
+    mlp = MLPClassifier(hidden_layer_sizes=(128,), alpha=1e-3, max_iter=60, random_state=SEED)
+    return mlp.fit(x, y)
+
+
+def _head(model: Any, width: int) -> Head:
+    """The fitted scikit-learn model as a :class:`Head` over the full feature width (zeros where it saw nothing)."""
+    if hasattr(model, "coefs_"):
+        weights = [np.asarray(w, dtype=np.float32) for w in model.coefs_]
+        biases = tuple(np.asarray(b, dtype=np.float32) for b in model.intercepts_)
+    else:
+        w, b = model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
+        if w.shape[1] == 1:  # two classes: one column
+            w, b = np.hstack([-w / 2, w / 2]), np.hstack([-b / 2, b / 2])
+        weights, biases = [w], (b,)
+    first = weights[0]
+    if first.shape[0] < width:
+        weights[0] = np.vstack([first, np.zeros((width - first.shape[0], first.shape[1]), dtype=np.float32)])
+    return Head(tuple(str(c) for c in model.classes_), tuple(weights), biases)
+
+
+def _log_loss(head: Head, x: Any, y: np.ndarray) -> float:
+    p = np.clip(head.probabilities(x), 1e-7, 1 - 1e-7)
+    index = {c: i for i, c in enumerate(head.classes)}
+    rows = np.array([index.get(str(label), -1) for label in y])
+    known = rows >= 0
+    return float(-np.mean(np.log(p[np.arange(len(rows))[known], rows[known]])))
+
+
+def _calibrate(head: Head, x: Any, y: np.ndarray) -> Head:
+    """The temperature that minimises the validation log-loss."""
+    best = min(np.geomspace(0.25, 4.0, 41), key=lambda t: _log_loss(_with_t(head, float(t)), x, y))
+    return _with_t(head, float(best))
+
+
+def _with_t(head: Head, temperature: float) -> Head:
+    return Head(head.classes, head.weights, head.biases, head.output, temperature)
+
+
+def _accuracy(head: Head, x: Any, y: np.ndarray) -> float:
+    p = head.probabilities(x)
+    return float(np.mean(np.array(head.classes)[p.argmax(axis=1)] == y))
+
+
+def train_head(
+    name: str,
+    train: tuple[Any, np.ndarray],
+    validation: tuple[Any, np.ndarray],
+    embedding_width: int,
+) -> tuple[Head, dict[str, Any]]:
+    """Each model fitted and compared on validation; the best one, calibrated, and the comparison."""
+    comparison: dict[str, Any] = {}
+    fitted: dict[str, Head] = {}
+    width = train[0].shape[1]
+    for family, model, chars in FAMILIES:
+        started = time.monotonic()
+        x = train[0] if chars else train[0][:, :embedding_width]
+        head = _head(_fit(model, x, train[1]), width)
+        fitted[family] = head
+        comparison[family] = {
+            "validation_log_loss": round(_log_loss(head, *validation), 4),
+            "validation_accuracy": round(_accuracy(head, *validation), 4),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        print(f"  {name:10s} {family:20s} {comparison[family]}")
+    chosen = min(fitted, key=lambda f: comparison[f]["validation_log_loss"])
+    head = _calibrate(fitted[chosen], *validation)
+    comparison["chosen"] = chosen
+    comparison["temperature"] = round(head.temperature, 3)
+    comparison["calibrated_log_loss"] = round(_log_loss(head, *validation), 4)
+    return head, comparison
+
+
+def _by_section(rows: Sequence[Row]) -> tuple[list[int], np.ndarray]:
+    """A general question's row once per section it asks (the softmax learns to share between them)."""
+    index = [i for i, row in enumerate(rows) if row.kind == "general" for _ in row.sections]
+    labels = [section for row in rows if row.kind == "general" for section in row.sections]
+    return index, np.array(labels)
+
+
+def readings(reader: Reader, rows: Sequence[Row]) -> list[Reading]:
+    """Each message read as the action server reads it: whole, and sentence by sentence when it has several."""
+    from common.sentences import split_sentences
+
+    messages = [(row.text, [p for p in split_sentences(row.text)]) for row in rows]
+    messages = [(text, parts if len(parts) > 1 else []) for text, parts in messages]
+    vectors = embed([t for text, parts in messages for t in (text, *parts)])
+    read, at = [], 0
+    for text, parts in messages:
+        rows_of = vectors[at : at + 1 + len(parts)]
+        at += 1 + len(parts)
+        read.append(reader.read_vectors(text, rows_of[0], list(zip(parts, rows_of[1:], strict=True))))
+    return read
+
+
+def nlu_parses(path: Path = NLU_VALIDATION) -> dict[str, tuple[str, float]]:
+    """What Rasa's model made of each validation message (``bot/parse_texts.py``), by row id; none if absent."""
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {str(r["id"]): (str(r.get("intent") or ""), float(r.get("confidence") or 0.0)) for r in rows}
+
+
+def choose_thresholds(
+    rows: Sequence[Row], read: Sequence[Reading], nlu: dict[str, tuple[str, float]] | None = None
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The thresholds of :mod:`actions.decide` that answer most general questions within the limits."""
+    heard = [(nlu or {}).get(row.row_id, ("", 0.0)) for row in rows]
+    emergency_p = np.array([r.p("emergency") for r in read])
+    is_emergency = np.array([row.kind == "emergency" for row in rows])
+    emergency = 0.5
+    for t in np.round(np.arange(0.9, 0.14, -0.05), 2):
+        false = float(np.mean(emergency_p[~is_emergency] >= t)) if (~is_emergency).any() else 0.0
+        if false > MAX_FALSE_EMERGENCIES:
+            break
+        emergency = float(t)
+        if is_emergency.any() and np.all(emergency_p[is_emergency] >= t):
+            break
+    best: tuple[float, dict[str, float], dict[str, Any]] | None = None
+    general = [i for i, row in enumerate(rows) if row.kind == "general" and row.sections]
+    personal = [i for i, row in enumerate(rows) if row.kind in PERSONAL_KINDS]
+    grid = itertools.product(
+        (0.3, 0.4, 0.5),
+        (0.2, 0.3, 0.4),
+        tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2)),
+        (0.2, 0.3),
+        (0.2, 0.35, 0.5) if nlu else (1.0,),
+        (0.8, 0.9) if nlu else (1.0,),
+    )
+    asked = sorted({*general, *personal})
+    for p_personal, p_general, p_section, p_extra, p_agree, p_nlu in grid:
+        limits = {
+            "emergency": emergency,
+            "personal": p_personal,
+            "general": p_general,
+            "section": p_section,
+            "extra": p_extra,
+            "agree": p_agree,
+            "nlu_sure": p_nlu,
+        }
+        decisions = {i: decide(read[i], limits, *heard[i]) for i in asked}
+        right = wrong = 0
+        for i in general:
+            outcome = _outcome(rows[i], read[i], decisions[i])
+            right += outcome == "right"
+            wrong += outcome == "wrong"
+        answered_personal = sum(decisions[i].reply == ANSWER for i in personal)
+        figures = {
+            "general_right": round(right / max(1, len(general)), 4),
+            "general_wrong": round(wrong / max(1, len(general)), 4),
+            "personal_answered": round(answered_personal / max(1, len(personal)), 4),
+        }
+        if figures["general_wrong"] > MAX_WRONG or figures["personal_answered"] > MAX_PERSONAL_ANSWERED:
+            continue
+        if best is None or figures["general_right"] > best[0]:
+            best = (figures["general_right"], limits, figures)
+    if best is None:  # nothing within the limits: the strictest
+        limits = {"emergency": emergency, "personal": 0.3, "general": 0.6, "section": 0.95, "extra": 0.35}
+        best = (0.0, limits, {"note": "no threshold met the limits on validation; strictest used"})
+    chosen = dict(best[1])
+    chosen["narrow"] = min(chosen["general"], 0.35)
+    caught = float(np.mean(emergency_p[is_emergency] >= emergency)) if is_emergency.any() else 1.0
+    false = float(np.mean(emergency_p[~is_emergency] >= emergency)) if (~is_emergency).any() else 0.0
+    figures = {**best[2], "emergency_recall": round(caught, 4), "false_emergency": round(false, 4)}
+    return chosen, figures
+
+
+def _outcome(row: Row, reading: Reading, decision: Any, procedure_limit: float = 0.9) -> str:
+    """What ``make eval`` would count for a general question (tools/corpus_sets.py), the page taken as found.
+
+    A named page is assumed found (the names matcher); a message naming none is answered only from the
+    reader's page guess at ``procedure_limit``, and any such answer is wrong (the writer named no page).
+    """
+    if "results" in row.sections:
+        return "right" if decision.response == "utter_handoff_results" and decision.reply != ANSWER else "other"
+    if decision.reply != ANSWER:
+        return "right" if row.procedure is None and decision.reply != "emergency" else "other"
+    if row.procedure is None:
+        return "wrong" if reading.procedure()[0] and reading.procedure()[1] >= procedure_limit else "right"
+    return "right" if decision.sections[0] in row.sections else "wrong"
+
+
+def procedure_threshold(rows: Sequence[Row], read: Sequence[Reading]) -> float:
+    """The lowest probability at which the procedure head's guess is right at least 98% of the time."""
+    guesses = [(r.procedure()[1], r.procedure()[0] == row.procedure) for row, r in zip(rows, read, strict=True)]
+    for t in np.round(np.arange(0.3, 0.96, 0.05), 2):
+        kept = [ok for p, ok in guesses if p >= t]
+        if kept and sum(kept) / len(kept) >= 0.98:
+            return float(t)
+    return 0.95
+
+
+def train(out: Path = DEFAULT_DIR) -> dict[str, Any]:
+    """Train, compare, calibrate, choose thresholds; write the reader; return its figures."""
+    started = time.monotonic()
+    training = [r for r in training_rows() if r.kind in KINDS]
+    validation = [r for r in corpus("validation") if r.kind in KINDS]
+    print(f"reader: {len(training)} training rows, {len(validation)} validation rows")
+    lexicon = Lexicon.fit([r.text for r in training])
+    x_train = features(embed([r.text for r in training]), [r.text for r in training], lexicon)
+    x_val = features(embed([r.text for r in validation]), [r.text for r in validation], lexicon)
+    width = x_train.shape[1] - len(lexicon)
+    heads: dict[str, Head] = {}
+    comparison: dict[str, Any] = {}
+    kinds_train = np.array([r.kind for r in training])
+    kinds_val = np.array([r.kind for r in validation])
+    heads["kind"], comparison["kind"] = train_head("kind", (x_train, kinds_train), (x_val, kinds_val), width)
+    section_train, sections_train = _by_section(training)
+    section_val, sections_val = _by_section(validation)
+    heads["sections"], comparison["sections"] = train_head(
+        "sections", (x_train[section_train], sections_train), (x_val[section_val], sections_val), width
+    )
+    labelled = [i for i, r in enumerate(training) if r.writer != "nlu"]
+    procedures_train = np.array([training[i].procedure or PROCEDURES_NONE for i in labelled])
+    procedures_val = np.array([r.procedure or PROCEDURES_NONE for r in validation])
+    heads["procedure"], comparison["procedure"] = train_head(
+        "procedure", (x_train[labelled], procedures_train), (x_val, procedures_val), width
+    )
+    reader = Reader(heads, lexicon)
+    read = readings(reader, validation)
+    limits, figures = choose_thresholds(validation, read, nlu_parses())
+    limits["procedure"] = procedure_threshold(validation, read)
+    reader.meta = {
+        "thresholds": limits,
+        "validation": figures,
+        "comparison": comparison,
+        "rows": {"train": len(training), "validation": len(validation), "lexicon": len(lexicon)},
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    reader.save(out)
+    print(json.dumps({"thresholds": limits, "validation": figures}, indent=1))
+    return reader.meta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train the reader into ``--out`` (``build/reader/``), or write the validation texts for Rasa to parse."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--validation-texts", type=Path, help="only write the validation messages (id, text) here")
+    args = parser.parse_args(argv)
+    if args.validation_texts:
+        args.validation_texts.parent.mkdir(parents=True, exist_ok=True)
+        rows = corpus("validation")
+        lines = "".join(json.dumps({"id": r.row_id, "text": r.text}) + "\n" for r in rows)
+        args.validation_texts.write_text(lines, encoding="utf-8")
+        return 0
+    train(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
