@@ -163,8 +163,12 @@ async def memory_after_varied(base_url: str, pids: dict[str, int], count: int, n
         base_url, varied_conversations(count), VARIED_CONCURRENCY, f"{name}-varied-{time.time_ns():x}"
     )
     summary = sent.summary()
-    memory = {server: tree_memory_mb(pid) for server, pid in pids.items()}
-    log(f"{name}: after {count} varied messages: " + ", ".join(f"{k} {v['rss_mb']} MB" for k, v in memory.items()))
+    # A server that is gone has no memory to read (None), rather than 0 MB that would pass a target.
+    memory = {server: tree_memory_mb(pid) if Path(f"/proc/{pid}").exists() else None for server, pid in pids.items()}
+    log(
+        f"{name}: after {count} varied messages: "
+        + ", ".join(f"{k} {v['rss_mb'] if v else 'not running'} MB" for k, v in memory.items())
+    )
     return {
         "messages": count,
         "concurrency": VARIED_CONCURRENCY,

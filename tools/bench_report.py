@@ -74,11 +74,11 @@ def evaluate_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     )
     varied = clinic.get("after_varied_messages")
     if varied:
-        rss = varied["memory"]["actions"]["rss_mb"]
+        rss = (varied["memory"].get("actions") or {}).get("rss_mb")
         targets[f"action server resident memory after {varied['messages']:,} varied messages"] = _target(
             rss,
             "<= 500 MB",
-            rss <= 500,
+            rss is not None and rss <= 500,
             f"RSS of the process tree, MB; {ACTIONS_RSS_BEFORE_ISSUE_22_MB} MB before issue 22's fix; "
             f"{varied['errors']} errors",
         )
@@ -209,10 +209,9 @@ def markdown(report: dict[str, Any]) -> str:
     if varied:
         for server in ("rasa", "actions"):
             name = "Rasa server" if server == "rasa" else "action server"
-            lines.append(
-                f"| {name} after {varied['messages']:,} varied messages: RSS / PSS MB | "
-                f"{varied['memory'][server]['rss_mb']} / {varied['memory'][server]['pss_mb']} | — |"
-            )
+            read = varied["memory"].get(server)
+            figures = f"{read['rss_mb']} / {read['pss_mb']}" if read else "not running"
+            lines.append(f"| {name} after {varied['messages']:,} varied messages: RSS / PSS MB | {figures} | — |")
     lines.append(
         f"| start to ready, s | {clinic['start_to_ready_seconds']} (action server, Rasa, web) | "
         f"{stock['start_to_ready_seconds']} |"
