@@ -37,8 +37,11 @@ The patches, and the measurement or bug behind each:
     ``PURGE_INTERVAL_SECONDS`` (issue 14), as a task of its event loop.
 ``socketio_answer_flag``
     The Socket.IO output marks the messages of a knowledge-base answer with
-    ``"answer": true``, so that the widget asks "Was this helpful?" under them
-    (Rasa sends only text and buttons, not the response's name).
+    ``"metadata": {"answer": true}``, so that the widget asks "Was this
+    helpful?" under them (Rasa sends only text and buttons, not the response's
+    name). The flag goes under ``metadata``, where rasa-webchat reads extras:
+    it shows a message as text only when ``text`` (with ``quick_replies`` or
+    ``buttons``) is all it holds besides ``metadata``.
 """
 
 from __future__ import annotations
@@ -170,7 +173,7 @@ _ORIGINAL_SOCKETIO_SEND_RESPONSE = SocketIOOutput.send_response
 
 
 async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str, message: Dict[str, Any]) -> None:
-    """Rasa's ``send_response``, with ``"answer": true`` on the messages of a knowledge-base answer.
+    """Rasa's ``send_response``, with ``"metadata": {"answer": true}`` on the messages of a knowledge-base answer.
 
     Rasa's Socket.IO output sends only the text and the buttons; the response's
     name (``utter_action``) is dropped, so the widget could not tell an answer
@@ -183,7 +186,7 @@ async def send_response_flagging_answers(self: SocketIOOutput, recipient_id: str
 
     async def flagged(socket_id: str, response: Any) -> None:
         if isinstance(response, dict) and response.get("text"):
-            response = {**response, "answer": True}
+            response = {**response, "metadata": {**(response.get("metadata") or {}), "answer": True}}
         await plain(socket_id, response)
 
     self._send_message = flagged  # type: ignore[method-assign]  # this output object serves one message

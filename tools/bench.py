@@ -4,7 +4,8 @@ In one run, on loopback ports of its own: trains both assistants to time
 training; starts the stock ``rasa init`` assistant (port 5405) and drives it
 with small talk at 1, 10 and 50 concurrent patients; starts this bot as
 ``make run`` does (5305 / 5355 / 5380), times start to ready, and drives it with
-the clinic conversations; samples both servers' memory; then measures the
+the clinic conversations; samples both servers' memory, and reads it again
+after 3,000 varied messages (tools/varied_messages.py); then measures the
 knowledge base at 16, 1,000 and 10,000 synthetic pages (tools/kb_bench.py);
 last, the retention purge of 100,000 expired conversations among 10,000 live
 ones under load (tools/bench_purge.py, also ``make bench-purge``).
@@ -33,6 +34,7 @@ from serving.processes import ROOT, BotServers, server_env
 from tools import bench_purge, kb_bench
 from tools.bench_report import evaluate_targets, markdown, plot_latency
 from tools.loadgen import CLINIC_CONVERSATIONS, STOCK_CONVERSATIONS, Conversation, check_kinds, run_level
+from tools.varied_messages import send_all, varied_conversations
 
 REPORTS = ROOT / "reports"
 LOGS = ROOT / "build" / "bench-logs"
@@ -41,6 +43,11 @@ STOCK_PORT = 5405
 LEVELS = {1: 300, 10: 800, 50: 1000}
 QUICK_LEVELS = {1: 15, 10: 60, 50: 100}
 LEVEL_SECONDS = 90.0
+#: Varied messages sent after the load before memory is read again (issue 22: the scripted
+#: conversations never reached what grew the action server); patients sending them at once.
+VARIED_MESSAGES = 3000
+QUICK_VARIED_MESSAGES = 300
+VARIED_CONCURRENCY = 4
 
 
 def log(message: str) -> None:
@@ -147,6 +154,29 @@ class MemoryPeak:
         if self._task is not None:
             self._task.cancel()
         self.sample()
+
+
+async def memory_after_varied(base_url: str, pids: dict[str, int], count: int, name: str) -> dict[str, Any]:
+    """Send ``count`` varied messages (each once), then read both servers' memory (RSS and PSS)."""
+    log(f"{name}: {count} varied messages, {VARIED_CONCURRENCY} patients at once")
+    sent = await send_all(
+        base_url, varied_conversations(count), VARIED_CONCURRENCY, f"{name}-varied-{time.time_ns():x}"
+    )
+    summary = sent.summary()
+    # A server that is gone has no memory to read (None), rather than 0 MB that would pass a target.
+    memory = {server: tree_memory_mb(pid) if Path(f"/proc/{pid}").exists() else None for server, pid in pids.items()}
+    log(
+        f"{name}: after {count} varied messages: "
+        + ", ".join(f"{k} {v['rss_mb'] if v else 'not running'} MB" for k, v in memory.items())
+    )
+    return {
+        "messages": count,
+        "concurrency": VARIED_CONCURRENCY,
+        "seconds": summary["seconds"],
+        "errors": summary["errors"],
+        "error_examples": summary["error_examples"],
+        "memory": memory,
+    }
 
 
 # --- servers -----------------------------------------------------------------
@@ -307,6 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-stock", action="store_true", help="no stock bot (experiments with --output-suffix)")
     parser.add_argument("--profile", action="store_true", help="also record py-spy profiles under load")
     parser.add_argument(
+        "--varied-messages",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"varied messages before memory is read again ({VARIED_MESSAGES:,}; {QUICK_VARIED_MESSAGES} with --quick)",
+    )
+    parser.add_argument(
         "--server-env",
         action="append",
         default=[],
@@ -362,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
             mismatches = asyncio.run(check_kinds(base_url, config.bot_api_token, CLINIC_CONVERSATIONS))
             pids = {"rasa": servers.pid("rasa"), "actions": servers.pid("actions")}
             report["clinic"] = asyncio.run(drive(base_url, CLINIC_CONVERSATIONS, levels, pids, "clinic", args.profile))
+            varied = args.varied_messages or (QUICK_VARIED_MESSAGES if args.quick else VARIED_MESSAGES)
+            report["clinic"]["after_varied_messages"] = asyncio.run(
+                memory_after_varied(base_url, pids, varied, "clinic")
+            )
             report["clinic"]["start_to_ready_seconds"] = round(ready, 1)
             report["clinic"]["turn_kind_mismatches"] = mismatches
         finally:

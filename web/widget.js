@@ -238,11 +238,12 @@
         remember(entry);
       }
       if (choices.length) renderChoices(choices);
-      if (text && message.answer) renderFeedback();
+      if (text && message.metadata && message.metadata.answer) renderFeedback();
       scrollDown();
     }
 
-    // "Was this helpful?" under the latest knowledge-base answer (the server marks them; SMS never asks).
+    // "Was this helpful?" under the latest knowledge-base answer (the server marks them with
+    // metadata.answer, where rasa-webchat also expects extras; SMS never asks).
     function clearFeedback() {
       var groups = log.querySelectorAll(".cfb-feedback");
       for (var i = 0; i < groups.length; i++) groups[i].remove();

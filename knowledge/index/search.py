@@ -120,8 +120,7 @@ class PassageIndex:
         codes, matrix = self.profiles
         if not codes:
             return []
-        scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
-        order = np.argsort(-scores, kind="stable")[:top_k]
+        scores, order = top_rows(matrix, query, top_k)
         return [(codes[i], float(scores[i])) for i in (int(j) for j in order)]
 
     def section(self, procedure: str, section: str) -> tuple[Passage, ...]:
@@ -159,27 +158,28 @@ class PassageIndex:
             passages, matrix = self.passages, self.embeddings
         if not len(passages):
             return []
-        if section is not None:
-            # The bot's own search: one section, a handful of passages. A dot product of
-            # normalised vectors is their cosine similarity; util.semantic_search's tensor
-            # set-up costs about 0.3 ms a call at this size (measured in the action server).
-            scores = np.asarray(matrix, dtype=np.float32) @ np.asarray(query, dtype=np.float32).reshape(-1)
-            order = np.argsort(-scores, kind="stable")[:top_k]
-            return [
-                Hit(passages[i].procedure, passages[i].section, passages[i], float(scores[i]))
-                for i in (int(j) for j in order)
-            ]
-        from sentence_transformers import util
+        scores, order = top_rows(matrix, query, top_k)
+        return [
+            Hit(passages[i].procedure, passages[i].section, passages[i], float(scores[i]))
+            for i in (int(j) for j in order)
+        ]
 
-        results = util.semantic_search(
-            np.atleast_2d(query),
-            matrix,
-            top_k=top_k,
-            score_function=util.dot_score,
-        )[0]
-        hits = []
-        for result in results:
-            passage = passages[int(result["corpus_id"])]
-            if section is None or passage.section == section:
-                hits.append(Hit(passage.procedure, passage.section, passage, float(result["score"])))
-        return hits
+
+def top_rows(matrix: Vectors, query: Vectors, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's score against one normalised query, and the ``top_k`` best rows, best first.
+
+    A dot product of normalised vectors is their cosine similarity: what
+    sentence-transformers' ``util.semantic_search`` with ``util.dot_score``
+    computes (tests/knowledge/test_index.py checks that the hits are the same).
+    Not that function itself: importing sentence-transformers loads PyTorch,
+    which the action server otherwise never needs, and the first page-wide
+    search grew its memory from 341 to 700 MB (issue 22). At a section's few
+    rows it also saves the library's tensor set-up, about 0.3 ms a call.
+    """
+    scores = np.asarray(matrix, dtype=np.float32) @ np.asarray(query, dtype=np.float32).reshape(-1)
+    if top_k <= 0:
+        return scores, np.zeros(0, dtype=np.intp)
+    if top_k < len(scores):
+        best = np.argpartition(-scores, top_k - 1)[:top_k]
+        return scores, best[np.argsort(-scores[best], kind="stable")]
+    return scores, np.argsort(-scores, kind="stable")

@@ -118,6 +118,9 @@ def test_socketio_flags_knowledge_base_answers_only() -> None:
         await flag(output, "me", {"text": "More?", "buttons": buttons, "utter_action": "utter_answer_with_more"})
 
     asyncio.run(send())
-    assert sio.sent[0] == {"text": "Duration (MRI):\nAbout 30 minutes.", "answer": True}
+    # The flag travels under metadata: rasa-webchat shows a message as text only when text
+    # (with quick_replies or buttons) is all it holds besides metadata.
+    assert sio.sent[0] == {"text": "Duration (MRI):\nAbout 30 minutes.", "metadata": {"answer": True}}
     assert sio.sent[1] == {"text": "Hi!"}
-    assert sio.sent[2]["answer"] is True and sio.sent[2]["quick_replies"][0]["payload"] == "/ask_more"
+    assert set(sio.sent[2]) == {"text", "quick_replies", "metadata"}
+    assert sio.sent[2]["metadata"] == {"answer": True} and sio.sent[2]["quick_replies"][0]["payload"] == "/ask_more"

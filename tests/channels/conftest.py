@@ -3,7 +3,7 @@
 The servers (tests/support/servers.py's ``servers`` fixture) start here with their own
 ports (5106 / 5156 / 8181 unless TEST_CHANNELS_*_PORT say otherwise), Twilio
 settings that point at the fake API, a fresh SMS database and origins that
-allow the test website.
+allow the test website and the rasa-webchat test page (8182).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFacto
     rasa_port = int(os.environ.get("TEST_CHANNELS_RASA_PORT", "5106"))
     action_port = int(os.environ.get("TEST_CHANNELS_ACTION_PORT", "5156"))
     web_port = int(os.environ.get("TEST_CHANNELS_WEB_PORT", "8181"))
+    webchat_port = int(os.environ.get("TEST_CHANNELS_WEBCHAT_PORT", "8182"))
     return replace(
         base,
         rasa_port=rasa_port,
@@ -61,7 +62,12 @@ def bot_settings(fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFacto
         web_port=web_port,
         action_server_url=f"http://127.0.0.1:{action_port}/webhook",
         bot_api_token="test-token",
-        allowed_origins=(f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"),
+        # The website, and the rasa-webchat test page (tests/channels/test_webchat_browser.py).
+        allowed_origins=(
+            f"http://localhost:{web_port}",
+            f"http://127.0.0.1:{web_port}",
+            f"http://127.0.0.1:{webchat_port}",
+        ),
         public_bot_url=f"http://127.0.0.1:{rasa_port}",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from unittest.mock import ANY
 
@@ -89,6 +90,40 @@ def test_section_search_ranks_as_sentence_transformers_does(two_pages: Path, tmp
             assert {h.passage for h in hits} == set(library)
             assert [h.score for h in hits] == pytest.approx([library[h.passage] for h in hits], abs=1e-6)
             assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_page_and_corpus_search_rank_as_sentence_transformers_does(two_pages: Path, tmp_path: Path) -> None:
+    from sentence_transformers import util
+
+    embedder = HashingEmbedder()
+    index, _ = build_index(load_knowledge(two_pages), embedder, tmp_path / "index")
+    block = index._by_procedure["45378"]
+    for question in ("drink fluids", "can i drive home", "how long", "what are the risks"):
+        query = embedder.encode([question])
+        for procedure, passages, matrix in (
+            ("45378", block.passages, block.embeddings),
+            (None, index.passages, index.embeddings),
+        ):
+            for top_k in (1, 5, 200):
+                expected = util.semantic_search(query, matrix, top_k=top_k, score_function=util.dot_score)[0]
+                hits = index.search(query, procedure=procedure, top_k=top_k)
+                # The same scores, best first; passages with equal scores may be picked either way.
+                assert [h.score for h in hits] == pytest.approx([r["score"] for r in expected], abs=1e-6)
+                own = dict(zip(passages, (matrix @ query.reshape(-1)).tolist(), strict=True))
+                assert [h.score for h in hits] == pytest.approx([own[h.passage] for h in hits], abs=1e-6)
+
+
+def test_searching_needs_no_pytorch(two_pages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action server's searches stay in numpy: PyTorch would add about 360 MB to it (issue 22)."""
+    embedder = HashingEmbedder()
+    index, _ = build_index(load_knowledge(two_pages), embedder, tmp_path / "index")
+    for name in ("torch", "sentence_transformers", "sentence_transformers.util"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it now raises ImportError
+    query = embedder.encode(["can i drive home"])
+    assert index.search(query, procedure="45378", section="recovery")
+    assert len(index.search(query, procedure="45378", top_k=200)) == len(index.block("45378").passages)
+    assert len(index.search(query, top_k=3)) == 3
+    assert index.match_pages(query) is not None
 
 
 def test_real_model_ranks_the_answering_passage_first(tmp_path: Path) -> None:

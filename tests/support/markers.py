@@ -26,6 +26,8 @@ MARKS_OF_FIXTURE: dict[str, tuple[str, ...]] = {
     "second_server": ("servers", "databases"),
     # Headless chromium (tests/channels/test_widget_browser.py).
     "browser": ("servers", "browser"),
+    # rasa-webchat from npm, on a test page (tests/channels/test_webchat_browser.py).
+    "rasa_webchat_page": ("servers", "browser"),
 }
 
 
