@@ -10,8 +10,8 @@ Probabilities are calibrated on the corpus's validation writers.
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
 | 5 | general ≥ ``general``; its sections (the best, up to two more ≥ ``extra``) together ≥ ``section`` | answer |
-| | ... and a sentence that, read apart, asks another section at ≥ ``section`` | answer it too |
-| 5 | general ≥ ``general``, Rasa heard the same section at ≥ ``nlu_sure`` and the models at ≥ ``agree`` | answer |
+| | ... and a sentence that, read apart, asks another section at ≥ ``sentence`` | answer it too |
+| 5 | general ≥ ``general``, Rasa heard a section at ≥ ``nlu_sure`` that the models give ≥ ``agree`` | answer it |
 | 6 | general ≥ ``general`` and "how results are given" is its section, ≥ ``section`` | the care team's results line |
 | 7 | general ≥ ``narrow`` but no section is sure enough | "did you mean" the two likeliest sections |
 | 8 | anything else | say what the bot can do (decline kindly) |
@@ -67,6 +67,7 @@ DEFAULT_THRESHOLDS = {
     "general": 0.5,
     "section": 0.5,
     "extra": 0.25,
+    "sentence": 0.8,
     "narrow": 0.35,
     "procedure": 0.6,
     "agree": 0.3,
@@ -130,24 +131,30 @@ def decide(
         if general >= t["general"] and best.probability >= t["section"]:
             return Decision(HAND_OFF, "utter_handoff_results", probability=best.probability, rule=6)
     elif best is not None and general >= t["general"]:
+        # Two models that learned apart (Rasa's DIET on the team's NLU examples, the reader on the corpus)
+        # agreeing is evidence too: Rasa sure of a section the reader gives at least ``agree``.
+        heard = SECTION_OF_INTENT.get(nlu_intent) if nlu_confidence >= t["nlu_sure"] else None
+        backed = next((s for s in reading.sections if s.section == heard and s.probability >= t["agree"]), None)
+        if backed is not None and backed is not best:
+            best = backed
         # A message that asks two or three things shares the probability among them: the answer's
         # confidence is the probability of every section it answers together.
         asked = [best] + [
-            s for s in reading.sections[1:] if s.probability >= t["extra"] and s.section != RESULTS_SECTION
+            s
+            for s in reading.sections
+            if s is not best and s.probability >= t["extra"] and s.section != RESULTS_SECTION
         ]
         together = sum(s.probability for s in asked)
-        # Two models that learned apart (Rasa's DIET on the team's NLU examples, the reader on the corpus)
-        # agreeing on the section is evidence too: the reader may be less sure of it alone.
-        agreed = SECTION_OF_INTENT.get(nlu_intent) == best.section and nlu_confidence >= t["nlu_sure"]
-        if together >= t["section"] or (agreed and best.probability >= t["agree"]):
-            # A sentence that asks its own section surely, read apart ("... How long is it? And can I drive
-            # home after?"), is answered too.
-            names = [s.section for s in asked]
+        if together >= t["section"] or backed is not None:
+            # The best section first (it decided), then the others in the order they are asked; a sentence
+            # that, read apart, surely asks its own section ("... How long is it? Can I drive after?") too.
+            extras = [s.section for s in asked[1:]]
             for sentence in reading.sentence_sections:
-                sure = sentence.probability >= t["section"] and sentence.section != RESULTS_SECTION
-                if sure and sentence.section not in names and len(names) < MAX_SECTIONS:
-                    names.append(sentence.section)
-            sections = sorted(names, key=lambda s: reading.order.get(s, 0))
+                sure = sentence.probability >= t["sentence"] and sentence.section != RESULTS_SECTION
+                if sure and sentence.section not in {best.section, *extras}:
+                    extras.append(sentence.section)
+            extras = sorted(extras, key=lambda s: reading.order.get(s, 0))[: MAX_SECTIONS - 1]
+            sections = [best.section, *extras]
             return Decision(ANSWER, sections=tuple(sections), probability=min(general, together), rule=5)
     if general >= t["narrow"] and len(reading.sections) >= 2:
         offer = tuple(s.section for s in reading.sections[:2] if s.section != RESULTS_SECTION)

@@ -14,7 +14,8 @@ What counts:
 - a general question naming **no page** is right when the bot asks which
   procedure (or narrows), wrong when it answers from a page it guessed;
 - "how are results given" (the corpus's ``results`` label) is right when the
-  care team's results line is sent, wrong when a page section is;
+  care team's results line is sent, or when the reply comes from another
+  section the message is labelled with;
 - a **personal** question (own results, symptoms after, own case) must get no
   passage; an **emergency**, the emergency reply; a message that is not a
   privacy request, no privacy prompt.
@@ -79,10 +80,10 @@ def rate(outcomes: list[Outcome], predicate: Any) -> dict[str, Any]:
 def right(o: Outcome) -> bool:
     """The right answer for a general question (see the module's docstring)."""
     wanted = o.item.sections
-    if "results" in wanted:
-        return RESULTS_LINE in o.actions and not o.answered
     if o.item.procedure is None:
         return not o.answered and not o.emergency
+    if "results" in wanted and RESULTS_LINE in o.actions and not o.answered:
+        return True
     return o.answered and o.procedure == o.item.procedure and o.section in wanted
 
 

@@ -204,20 +204,21 @@ def choose_thresholds(
     personal = [i for i, row in enumerate(rows) if row.kind in PERSONAL_KINDS]
     grid = itertools.product(
         (0.3, 0.4, 0.5),
-        (0.2, 0.3, 0.4),
-        tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2)),
         (0.2, 0.3),
-        (0.2, 0.35, 0.5) if nlu else (1.0,),
-        (0.8, 0.9) if nlu else (1.0,),
+        tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2)),
+        (0.7, 0.8, 0.9),
+        (0.1, 0.2, 0.35, 0.5) if nlu else (1.0,),
+        (0.8, 0.9, 0.97) if nlu else (1.0,),
     )
     asked = sorted({*general, *personal})
-    for p_personal, p_general, p_section, p_extra, p_agree, p_nlu in grid:
+    for p_personal, p_general, p_section, p_sentence, p_agree, p_nlu in grid:
         limits = {
             "emergency": emergency,
             "personal": p_personal,
             "general": p_general,
             "section": p_section,
-            "extra": p_extra,
+            "extra": 0.3,
+            "sentence": p_sentence,
             "agree": p_agree,
             "nlu_sure": p_nlu,
         }
@@ -238,7 +239,14 @@ def choose_thresholds(
         if best is None or figures["general_right"] > best[0]:
             best = (figures["general_right"], limits, figures)
     if best is None:  # nothing within the limits: the strictest
-        limits = {"emergency": emergency, "personal": 0.3, "general": 0.6, "section": 0.95, "extra": 0.35}
+        limits = {
+            "emergency": emergency,
+            "personal": 0.3,
+            "general": 0.6,
+            "section": 0.95,
+            "extra": 0.35,
+            "sentence": 0.95,
+        }
         best = (0.0, limits, {"note": "no threshold met the limits on validation; strictest used"})
     chosen = dict(best[1])
     chosen["narrow"] = min(chosen["general"], 0.35)
@@ -254,10 +262,9 @@ def _outcome(row: Row, reading: Reading, decision: Any, procedure_limit: float =
     A named page is assumed found (the names matcher); a message naming none is answered only from the
     reader's page guess at ``procedure_limit``, and any such answer is wrong (the writer named no page).
     """
-    if "results" in row.sections:
-        return "right" if decision.response == "utter_handoff_results" and decision.reply != ANSWER else "other"
     if decision.reply != ANSWER:
-        return "right" if row.procedure is None and decision.reply != "emergency" else "other"
+        results_line = "results" in row.sections and decision.response == "utter_handoff_results"
+        return "right" if results_line or (row.procedure is None and decision.reply != "emergency") else "other"
     if row.procedure is None:
         return "wrong" if reading.procedure()[0] and reading.procedure()[1] >= procedure_limit else "right"
     return "right" if decision.sections[0] in row.sections else "wrong"

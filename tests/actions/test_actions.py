@@ -24,7 +24,7 @@ LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6}
 def read_as_nlu_heard(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:
     """A stand-in for the models: they read the section NLU heard, surely; an unsure message, two sections."""
     if intent == "nlu_fallback":
-        reading = Reading({"general": 0.8}, (SectionGuess("recovery", 0.45, ""), SectionGuess("duration", 0.4, "")))
+        reading = Reading({"general": 0.8}, (SectionGuess("recovery", 0.3, ""), SectionGuess("duration", 0.28, "")))
     else:
         section = INTENT_SECTIONS.get(intent, "summary")
         reading = Reading({"general": 0.9, "out_of_scope": 0.1}, (SectionGuess(section, 0.9, ""),), {"none": 1.0})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, decide
+from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, chosen, decide
 from actions.reader import Reading, SectionGuess
 
 LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6, "extra": 0.6, "narrow": 0.35}
@@ -39,16 +39,45 @@ def test_what_is_not_a_question_about_a_page_is_declined(kind: str) -> None:
     assert decide(reading({kind: 0.7, "general": 0.3}, ("summary", 0.9)), LIMITS).reply == DECLINE
 
 
-def test_a_sure_general_question_is_answered_with_its_sure_extra_sections_in_asked_order() -> None:
+def test_a_sure_general_question_is_answered_best_section_first_then_the_others_in_asked_order() -> None:
     read = reading(
         {"general": 0.9},
-        ("recovery", 0.8),
-        ("duration", 0.7),
+        ("recovery", 0.5),
         ("risks_and_complications", 0.3),
-        order={"recovery": 2, "duration": 1, "risks_and_complications": 1},
+        ("duration", 0.05),
+        order={"recovery": 3, "duration": 1, "risks_and_complications": 2},
     )
-    decision = decide(read, LIMITS)
-    assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("duration", "recovery"), 5)
+    decision = decide(read, {**LIMITS, "extra": 0.25})
+    assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("recovery", "risks_and_complications"), 5)
+
+
+def test_a_sentence_that_surely_asks_its_own_section_is_answered_too() -> None:
+    read = Reading(
+        kinds={"general": 0.9},
+        sections=(SectionGuess("duration", 0.7, "How long is it?"), SectionGuess("recovery", 0.2, "")),
+        order={"duration": 1, "recovery": 2},
+        sentence_sections=(
+            SectionGuess("duration", 0.95, "How long is it?"),
+            SectionGuess("recovery", 0.9, "Can I drive home after?"),
+        ),
+    )
+    assert decide(read, {**LIMITS, "sentence": 0.8}).sections == ("duration", "recovery")
+    assert decide(read, {**LIMITS, "sentence": 0.95}).sections == ("duration",)
+
+
+def test_rasa_and_the_reader_agreeing_on_a_section_is_enough() -> None:
+    read = reading({"general": 0.9}, ("duration", 0.45), ("recovery", 0.4))
+    limits = {**LIMITS, "agree": 0.4, "nlu_sure": 0.8}
+    assert decide(read, limits, "ask_duration", 0.95).sections == ("duration",)
+    assert decide(read, limits, "ask_duration", 0.5).reply == NARROW
+    assert decide(read, limits, "ask_recovery", 0.95).sections[0] == "recovery"  # the reader gives it 0.4
+    assert decide(read, limits, "ask_summary", 0.99).reply == NARROW  # the reader does not give it at all
+
+
+def test_a_tapped_choice_is_what_the_patient_chose() -> None:
+    assert chosen("ask_duration").sections == ("duration",)
+    assert chosen("ask_cost").response == "utter_handoff_cost"
+    assert chosen("inform_procedure").reply == DECLINE
 
 
 def test_how_results_are_given_gets_the_care_teams_results_line() -> None:

@@ -1,0 +1,51 @@
+"""The reader's training choices: what counts on validation, the thresholds it picks (synthetic readings)."""
+
+from __future__ import annotations
+
+from actions.decide import ANSWER, DECLINE, HAND_OFF, Decision
+from actions.reader import Reading, SectionGuess
+from tools.corpus import Row
+from tools.train_reader import _outcome, choose_thresholds
+
+
+def row(kind: str, sections: tuple[str, ...] = (), procedure: str | None = "45378", i: int = 0) -> Row:
+    return Row(f"message {i}", kind, procedure, sections, "w99", row_id=f"w99-{i:04d}")
+
+
+def read(kind: str, p: float, section: str, q: float, emergency: float = 0.0) -> Reading:
+    kinds = {kind: p * (1 - emergency), "out_of_scope": (1 - p) * (1 - emergency), "emergency": emergency}
+    return Reading(kinds=kinds, sections=(SectionGuess(section, q, ""),), procedures={"none": 1.0})
+
+
+def test_what_counts_as_right_and_wrong_for_a_general_question() -> None:
+    general = row("general", ("duration",))
+    assert _outcome(general, read("general", 0.9, "duration", 0.9), Decision(ANSWER, sections=("duration",))) == "right"
+    assert _outcome(general, read("general", 0.9, "recovery", 0.9), Decision(ANSWER, sections=("recovery",))) == "wrong"
+    assert _outcome(general, read("general", 0.9, "duration", 0.3), Decision(DECLINE)) == "other"
+    unnamed = row("general", ("duration",), procedure=None)
+    assert _outcome(unnamed, read("general", 0.9, "duration", 0.9), Decision(ANSWER, sections=("duration",))) == "right"
+    results = row("general", ("results",))
+    handed = Decision(HAND_OFF, "utter_handoff_results", rule=6)
+    assert _outcome(results, read("general", 0.9, "results", 0.9), handed) == "right"
+
+
+def test_the_thresholds_keep_wrong_answers_and_answered_personal_questions_within_two_percent() -> None:
+    rows, readings = [], []
+    for i in range(60):  # sure and right
+        rows.append(row("general", ("duration",), i=i))
+        readings.append(read("general", 0.95, "duration", 0.9))
+    for i in range(60, 70):  # unsure and wrong: only a strict section threshold keeps them out
+        rows.append(row("general", ("duration",), i=i))
+        readings.append(read("general", 0.95, "recovery", 0.5))
+    for i in range(70, 100):  # personal, read as such
+        rows.append(row("own_case", i=i))
+        readings.append(read("own_case", 0.9, "recovery", 0.9))
+    for i in range(100, 110):  # emergencies
+        rows.append(row("emergency", i=i))
+        readings.append(read("general", 0.5, "duration", 0.5, emergency=0.8))
+    limits, figures = choose_thresholds(rows, readings)
+    assert limits["section"] > 0.5
+    assert figures["general_wrong"] <= 0.02
+    assert figures["personal_answered"] <= 0.02
+    assert figures["general_right"] > 0.8
+    assert figures["emergency_recall"] == 1.0
