@@ -27,17 +27,17 @@ from rasa.shared.nlu.training_data.message import Message
 _REMOVE = r"(?:delete|erase|wipe|remove|clear|purge|destroy|scrub|get rid of|forget)"
 _REMOVED = r"(?:deleted|erased|wiped|removed|cleared|purged|destroyed|forgotten|gone)"
 _WHOSE = r"(?:my|this|our|the|all|all of my|all my|all the)"
+# Only what names the conversation, the chat or the patient's data (issue 21): "clear out everything" in a
+# bowel-prep question, "forget everything" under sedation or a medical "history" or "record" are not requests.
 _WHAT = (
-    r"(?:data|info|information|chats?|conversations?|messages?|history|texts?|number|phone number|records?|"
-    r"details|everything|everything i (?:said|told you|wrote|typed|sent)|what i (?:said|told you|wrote|typed|sent)|"
-    r"all of (?:this|it))"
+    r"(?:data|personal data|info|information|chats?|conversations?|messages?|texts?|(?:phone )?number|"
+    r"everything i (?:said|told you|wrote|typed|sent)|what i (?:said|told you|wrote|typed|sent))"
 )
 FORGET = re.compile(
-    rf"\b(?:forget (?:about )?me\b|forget everything|right to be forgotten|want to be forgotten|gdpr\b|"
+    rf"\b(?:forget (?:about )?me\b|right to be forgotten|want to be forgotten|gdpr\b|"
     rf"{_REMOVE}\b(?:\s+\w+){{0,2}}?\s+(?:{_WHOSE}\s+)?(?:\w+\s+)?{_WHAT}\b|"
     rf"\b{_WHOSE}\s+(?:\w+\s+)?{_WHAT}\s+{_REMOVED}\b|"
     rf"{_REMOVE} (?:my )?account$|"
-    rf"{_REMOVE} (?:me|everything)\b(?! (?:from|off) (?:the|my) (?:list|schedule|appointment))|"
     rf"(?:don'?t|do not|stop) (?:keep|keeping|save|saving|store|storing)\b(?:\s+\w+){{0,2}}\s+(?:my|what i)\b)"
 )
 PRIVACY = re.compile(

@@ -22,7 +22,6 @@ PHRASINGS = {
         "forget everything i told you",
         "forget what i said",
         "forget this conversation",
-        "forget all of this",
         "delete my conversation",
         "delete this conversation",
         "delete this chat",
@@ -35,13 +34,10 @@ PHRASINGS = {
         "delete my data",
         "delete my info",
         "delete my information",
-        "delete my history",
         "delete my number",
         "erase my data",
         "erase this chat",
-        "erase everything",
         "erase my messages",
-        "erase my history",
         "wipe my data",
         "wipe this chat",
         "wipe everything i said",
@@ -51,7 +47,6 @@ PHRASINGS = {
         "remove my phone number",
         "clear this chat",
         "clear my conversation",
-        "clear my history",
         "clear the conversation",
         "i want my data deleted",
         "i want this chat deleted",
@@ -75,7 +70,6 @@ PHRASINGS = {
         "i want to be forgotten",
         "gdpr delete",
         "delete my account",
-        "remove me from your records",
         "scrub my info",
     ],
     "privacy_note": [
@@ -124,6 +118,19 @@ def test_no_training_example_or_evaluation_question_is_taken_for_one() -> None:
 def test_payloads_and_other_questions_are_left_alone() -> None:
     for text in ("/forget_me", "/affirm", "", "can i remove my jewelry before the mri", "delete"):
         assert privacy_intent(text) is None
+
+
+def test_only_a_message_that_names_the_chat_or_the_patients_data_is_a_request() -> None:
+    # "Everything", a medical history or a record are not the conversation (issue 21).
+    for text in (
+        "the bowel prep is supposed to clear out everything, right?",
+        "with the sedation will I forget everything?",
+        "do I need to bring my medical history and records?",
+        "should I erase everything I ate from my food diary before the test",
+    ):
+        assert privacy_intent(text) is None, text
+    for text in ("delete my chat history", "please forget what i told you", "delete my number"):
+        assert privacy_intent(text) == "forget_me", text
 
 
 def test_the_component_sets_the_intent_first_in_the_ranking() -> None:
