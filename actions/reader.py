@@ -156,8 +156,13 @@ class Head:
     temperature: float = 1.0
 
     def logits(self, x: Any) -> np.ndarray:
-        """The last layer's scores for each row of ``x`` (dense or sparse)."""
-        h = x
+        """The last layer's scores for each row of ``x`` (dense or sparse).
+
+        A head that saw only the leading columns (the embedding) has fewer input rows than ``x`` has columns:
+        the rest are left out rather than multiplied by zeros.
+        """
+        inputs = self.weights[0].shape[0]
+        h = x[:, :inputs] if x.shape[1] > inputs else x
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = np.asarray(h @ w) + b
             if i < len(self.weights) - 1:

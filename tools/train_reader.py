@@ -86,8 +86,8 @@ def _fit(model: str, x: Any, y: np.ndarray) -> Any:
     return mlp.fit(x, y)
 
 
-def _head(model: Any, width: int) -> Head:
-    """The fitted scikit-learn model as a :class:`Head` over the full feature width (zeros where it saw nothing)."""
+def _head(model: Any) -> Head:
+    """The fitted scikit-learn model as a :class:`Head` (its first layer as wide as the columns it saw)."""
     if hasattr(model, "coefs_"):
         weights = [np.asarray(w, dtype=np.float32) for w in model.coefs_]
         biases = tuple(np.asarray(b, dtype=np.float32) for b in model.intercepts_)
@@ -96,9 +96,7 @@ def _head(model: Any, width: int) -> Head:
         if w.shape[1] == 1:  # two classes: one column
             w, b = np.hstack([-w / 2, w / 2]), np.hstack([-b / 2, b / 2])
         weights, biases = [w], (b,)
-    first = weights[0]
-    if first.shape[0] < width:
-        weights[0] = np.vstack([first, np.zeros((width - first.shape[0], first.shape[1]), dtype=np.float32)])
+    # A head that saw only the embedding keeps only its rows: Head.logits leaves the other columns out.
     return Head(tuple(str(c) for c in model.classes_), tuple(weights), biases)
 
 
@@ -134,11 +132,10 @@ def train_head(
     """Each model fitted and compared on validation; the best one, calibrated, and the comparison."""
     comparison: dict[str, Any] = {}
     fitted: dict[str, Head] = {}
-    width = train[0].shape[1]
     for family, model, chars in FAMILIES:
         started = time.monotonic()
         x = train[0] if chars else train[0][:, :embedding_width]
-        head = _head(_fit(model, x, train[1]), width)
+        head = _head(_fit(model, x, train[1]))
         fitted[family] = head
         comparison[family] = {
             "validation_log_loss": round(_log_loss(head, *validation), 4),
