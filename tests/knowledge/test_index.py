@@ -91,6 +91,26 @@ def test_section_search_ranks_as_sentence_transformers_does(two_pages: Path, tmp
             assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_page_and_index_search_rank_as_sentence_transformers_does(two_pages: Path, tmp_path: Path) -> None:
+    from sentence_transformers import util
+
+    embedder = HashingEmbedder()
+    index, _ = build_index(load_knowledge(two_pages), embedder, tmp_path / "index")
+    for question in ("drink fluids", "can i drive home", "how long", "what are the risks"):
+        query = embedder.encode([question])
+        for procedure in ("45378", None):
+            block = index._by_procedure["45378"] if procedure else None
+            passages = block.passages if block else index.passages
+            matrix = block.embeddings if block else index.embeddings
+            expected = util.semantic_search(query, matrix, top_k=5, score_function=util.dot_score)[0]
+            hits = index.search(query, procedure=procedure, top_k=5)
+            # The library's best scores, best first, each the hit's own passage's score (tied
+            # passages may come in either order, as util.semantic_search's own ties do).
+            assert [h.score for h in hits] == pytest.approx([r["score"] for r in expected], abs=1e-6)
+            own = {passage: float(row @ query.reshape(-1)) for passage, row in zip(passages, matrix, strict=True)}
+            assert [h.score for h in hits] == pytest.approx([own[h.passage] for h in hits], abs=1e-6)
+
+
 def test_real_model_ranks_the_answering_passage_first(tmp_path: Path) -> None:
     kb = load_knowledge(PAGES)
     embedder = SentenceTransformerEmbedder()
