@@ -26,6 +26,13 @@ export DOCKER_BUILDKIT=0
 script_hash="$(sha256sum "$0" | cut -c1-12)"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# docker build, its output shown only when it fails.
+quiet_build() {
+  local log
+  log="$(mktemp)"
+  docker build --network host -t "$1" "$2" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
+  rm -f "$log"
+}
 
 debian_base() {
   local tag="clinic-faq-standin/debian:bookworm-slim-$script_hash"
@@ -47,7 +54,7 @@ SOURCES
       --change 'ENV LANG=C.UTF-8' \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'CMD ["bash"]' \
-      - "$tag" >&2
+      - "$tag" >/dev/null
     rm -rf "$root"
   fi
   echo "$tag"
@@ -66,7 +73,7 @@ RUN apt-get update && apt-get install -y python3 python3-venv && rm -rf /var/lib
 CMD ["python3"]
 DOCKERFILE
     echo "==> $tag" >&2
-    docker build --network host -q -t "$tag" "$context" >&2
+    quiet_build "$tag" "$context"
     rm -rf "$context"
   fi
   echo "$tag"
@@ -99,7 +106,7 @@ RUN ldconfig && ln -s python3.10 /usr/local/bin/python3 && ln -s python3.10 /usr
 CMD ["python3"]
 DOCKERFILE
     echo "==> $tag (CPython from $prefix)" >&2
-    docker build --network host -q -t "$tag" "$context" >&2
+    quiet_build "$tag" "$context"
     rm -rf "$context"
   fi
   echo "$tag"
