@@ -71,6 +71,31 @@ def test_the_development_secrets_are_refused_beyond_loopback(stack: Stack) -> No
         assert "STAFF_SECRET_KEY is the development default" in result.stderr
 
 
+def test_the_images_run_as_a_user_with_a_health_check_and_without_pytorch(stack: Stack) -> None:
+    tag = stack.env["IMAGE_TAG"]
+    for name in ("rasa", "actions", "proxy", "postgres", "redis"):
+        image = f"clinic-faq/{name}:{tag}"
+        inspected = json.loads(
+            subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=True).stdout
+        )
+        config = inspected[0]["Config"]
+        assert config["User"] not in {"", "root", "0"}, image
+        assert config["Healthcheck"]["Test"], image
+        assert not any(
+            key.split("=")[0] in {"BOT_API_TOKEN", "LOG_HASH_KEY", "STAFF_SECRET_KEY"} for key in config["Env"]
+        )
+    # The action image embeds with ONNX Runtime: no PyTorch, transformers or sentence-transformers in it.
+    modules = "('torch', 'transformers', 'sentence_transformers')"
+    probe = f"import importlib.util as u; print([m for m in {modules} if u.find_spec(m)])"
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", f"clinic-faq/actions:{tag}", "python", "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]"
+
+
 @pytest.fixture()
 def browser(stack: Stack) -> Iterator[webdriver.Chrome]:
     profile = tempfile.mkdtemp(prefix="deploy-widget-")
