@@ -39,6 +39,8 @@ LOOKUPS := data/nlu/lookups/procedures.yml
 SPACY_STAMP := build/spacy_pipeline/meta.json
 INDEX_STAMP := build/index/manifest.json
 ONNX_MODEL := build/embedder/all-MiniLM-L6-v2.onnx
+# Its tokenizer files, copied beside it by the export (the container image has no model package).
+ONNX_TOKENIZER := build/embedder/tokenizer.json
 READER := build/reader/reader.json
 CORPUS := $(wildcard data/corpus/writers/*.jsonl) data/corpus/splits.json
 MODEL := models/current.tar.gz
@@ -58,6 +60,7 @@ help:
 	@echo "make staff-user NAME=jsmith   create or reset a staff console account (REMOVE=1 deletes it)"
 	@echo "make eval    answer-quality report in reports/    make bench   performance report in reports/"
 	@echo "make purge   delete conversations older than RETENTION_DAYS now (counts only)"
+	@echo "make images  the container images    make deploy-check   build, start and check deploy/compose.yml here"
 
 # --- environments ----------------------------------------------------------
 
@@ -80,7 +83,7 @@ venvs: $(RASA_VENV)/.installed $(ACT_VENV)/.installed
 # compiles them with pip-compile into the pinned, hashed requirements/*.txt the
 # venvs are built from: rasa.txt and rasa-dev.txt with Python 3.10, actions.txt
 # and dev.txt with Python 3.11 (each -dev file is held to its runtime's pins by
-# `-c`). Pins already in a .txt stay unless a .in forces them to move; to move
+# `-c`), and actions-runtime.txt, the action image's subset of actions.txt. Pins already in a .txt stay unless a .in forces them to move; to move
 # some: make requirements COMPILE_ARGS='--upgrade-package NAME' (or --upgrade).
 # pip-tools lives in a small tool venv per Python, made here on first use; it
 # is no part of make run or make test.
@@ -96,6 +99,7 @@ requirements: $(VENV_ROOT)/piptools-py310/.pip-tools-$(PIPTOOLS_VERSION) $(VENV_
 	$(call compile_requirements,310,rasa-dev)
 	$(call compile_requirements,311,actions)
 	$(call compile_requirements,311,dev)
+	$(call compile_requirements,311,actions-runtime)
 
 $(VENV_ROOT)/piptools-py%/.pip-tools-$(PIPTOOLS_VERSION):
 	rm -rf $(@D)
@@ -122,7 +126,7 @@ $(MODEL): $(TRAINING_INPUTS) $(LOOKUPS) | $(RASA_VENV)/.installed $(SPACY_STAMP)
 	touch $@
 
 # The embedding model for ONNX Runtime (the action server embeds questions with it).
-$(ONNX_MODEL): knowledge/onnx_embedder.py requirements/actions.txt | $(ACT_VENV)/.installed
+$(ONNX_MODEL) $(ONNX_TOKENIZER) &: knowledge/onnx_embedder.py requirements/actions.txt | $(ACT_VENV)/.installed
 	$(ACT_PY) -m knowledge.onnx_embedder
 
 # What the trained Rasa model makes of the corpus's validation writers: the decision table's thresholds for
@@ -143,7 +147,7 @@ reader: $(READER)
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)
-setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(READER) $(MODEL)
+setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(ONNX_TOKENIZER) $(READER) $(MODEL)
 
 # --- serving ----------------------------------------------------------------
 
@@ -194,13 +198,13 @@ test: setup lint typecheck
 	$(RASA) data validate --domain domain.yml --data data --config config.yml > build/validate.log 2>&1 \
 	  || { cat build/validate.log; exit 1; }
 	$(RASA_PYTEST) tests/bot
-	$(ACT_PY) -m pytest $(ACT_COV) tests --ignore=tests/bot
+	$(ACT_PY) -m pytest $(ACT_COV) tests --ignore=tests/bot --ignore=tests/deploy
 
 # The tests that need no server, process or browser, in both runtimes: tests/bot in the Rasa
 # runtime, everything else not marked `servers` (tests/support/markers.py) in the 3.11 one.
 unit: venvs $(ONNX_MODEL)
 	$(RASA_PYTEST) tests/bot
-	$(ACT_PY) -m pytest -q $(ACT_COV) -m "not servers" tests --ignore=tests/bot
+	$(ACT_PY) -m pytest -q $(ACT_COV) -m "not servers" tests --ignore=tests/bot --ignore=tests/deploy
 
 # The fast checks, before every commit: no trained model, no server (make test runs everything).
 check: lint typecheck unit
@@ -219,6 +223,20 @@ purge: $(RASA_VENV)/.installed
 # The purge benchmark alone (make bench runs it too): 100,000 expired conversations among 10,000 live ones.
 bench-purge: setup
 	$(ACT_PY) -m tools.bench_purge --rasa-venv $(RASA_VENV) --actions-venv $(ACT_VENV)
+
+# --- containers (README: "Deploying with containers") ------------------------
+
+# The images of deploy/ (clinic-faq/rasa, actions, proxy, postgres, redis:$(IMAGE_TAG), default
+# local), from what `make setup` built; starts dockerd when none answers. BASE_PY310, BASE_PY311
+# and BASE_DEBIAN name base images; unset, local stand-ins are built once (scripts/deploy-base.sh).
+.PHONY: images deploy-check
+images: setup
+	scripts/deploy-images.sh
+
+# Builds the images, starts deploy/compose.yml with deploy/compose.host.yml on 127.0.0.1 (ports:
+# scripts/deploy-check.sh), drives it as a clinic would (tests/deploy), and stops it.
+deploy-check: setup
+	scripts/deploy-check.sh $(ACT_PY)
 
 FORCE:
 

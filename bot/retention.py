@@ -120,11 +120,13 @@ def clinic_store(tracker_store: Any) -> ClinicTrackerStore | None:
     return None
 
 
-async def purge_every(interval: float, store: ClinicTrackerStore, lock_store: LockStore | None) -> None:
+async def purge_every(
+    interval: float, store: ClinicTrackerStore, lock_store: LockStore | None, *, retention_days: float | None = None
+) -> None:
     """Purge now, then every ``interval`` seconds, until cancelled; a failed purge is logged and retried."""
     while True:
         try:
-            counts = await purge(store, lock_store)
+            counts = await purge(store, lock_store, retention_days=retention_days)
             if counts.conversations or counts.busy:
                 logger.info("retention: %s", counts.line())
         except asyncio.CancelledError:

@@ -14,7 +14,9 @@ pooling over real tokens and L2 normalisation, as the sentence-transformers
 pipeline of this model does (modules.json: Transformer, Pooling, Normalize).
 :func:`export` checks them against sentence-transformers before it keeps the
 file, and the index's ``model_id`` is the same, so an index built with either
-is used by the other.
+is used by the other. The export copies the tokenizer files beside the model
+(:data:`TOKENIZER_FILES`), so that a container image of the action server needs
+neither the model package nor what it depends on (PyTorch, sentence-transformers).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +43,8 @@ CHECK_TEXTS = (
     "can i drive home after",
     "Plan to be at the clinic for about two hours; the scan itself takes 30 minutes.",
 )
+#: The model package's files the embedder reads besides the ONNX graph: copied beside it by :func:`export`.
+TOKENIZER_FILES = ("tokenizer.json", "sentence_bert_config.json")
 #: Lowest cosine similarity accepted between ONNX and sentence-transformers vectors.
 MIN_AGREEMENT = 0.9999
 
@@ -54,6 +59,13 @@ def model_dir() -> Path:
 def _max_seq_length(folder: Path) -> int:
     config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
     return int(config["max_seq_length"])
+
+
+def tokenizer_dir(model: Path) -> Path:
+    """Where the tokenizer files are: beside the exported model, else in the model package."""
+    if all((model.parent / name).is_file() for name in TOKENIZER_FILES):
+        return model.parent
+    return model_dir()
 
 
 class OnnxEmbedder:
@@ -75,7 +87,7 @@ class OnnxEmbedder:
                 import onnxruntime
                 from tokenizers import Tokenizer
 
-                folder = model_dir()
+                folder = tokenizer_dir(self.path)
                 tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
                 tokenizer.enable_truncation(_max_seq_length(folder))
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token, not a secret)
@@ -152,6 +164,8 @@ def export(path: Path = DEFAULT_PATH) -> float:
     if agreement < MIN_AGREEMENT:
         partial.unlink(missing_ok=True)
         raise RuntimeError(f"exported model disagrees with sentence-transformers (cosine {agreement:.6f})")
+    for name in TOKENIZER_FILES:
+        shutil.copyfile(folder / name, path.parent / name)
     partial.replace(path)
     return agreement
 

@@ -15,6 +15,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
+from common.launch import development_secrets
 from common.paths import BUILD_DIR, SPACY_PIPELINE_DIR
 from common.settings import Settings
 from knowledge.index import MANIFEST, verify
@@ -67,18 +68,7 @@ def check_spacy_pipeline(folder: Path = SPACY_PIPELINE_DIR) -> list[str]:
 
 def check_secrets(config: Settings) -> list[str]:
     """The development secrets are refused when the bot listens beyond this machine."""
-    if config.bind_host in {"127.0.0.1", "localhost", "::1"}:
-        return []
-    defaults = Settings()
-    return [
-        f"{name} is the development default: set a long random value before serving on {config.bind_host}"
-        for name, value, default in (
-            ("BOT_API_TOKEN", config.bot_api_token, defaults.bot_api_token),
-            ("LOG_HASH_KEY", config.log_hash_key, defaults.log_hash_key),
-            ("STAFF_SECRET_KEY", config.staff_secret_key, defaults.staff_secret_key),
-        )
-        if value == default
-    ]
+    return development_secrets(config)
 
 
 def check_reader(folder: Path = BUILD_DIR / "reader") -> list[str]:

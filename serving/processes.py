@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from common.launch import endpoint_env, rasa_run_options
 from common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,17 +54,10 @@ class Server:
 
 def server_env(config: Settings) -> dict[str, str]:
     """The environment of every child: the parent's, every setting, and what the servers derive from them."""
-    lock_store = config.lock_store_parts()
     return {
         **os.environ,
         **config.to_env(),
-        # endpoints.yml names these; Rasa refuses to start when one is unset.
-        "TRACKER_DB_URL": config.tracker_store_url,  # the effective URL: TRACKER_DB's file when unset
-        "LOCK_STORE_TYPE": lock_store["type"],
-        "LOCK_STORE_HOST": lock_store["host"],
-        "LOCK_STORE_PORT": lock_store["port"],
-        "LOCK_STORE_DB": lock_store["db"],
-        "LOCK_STORE_PASSWORD": lock_store["password"],
+        **endpoint_env(config),
         # The runtimes themselves: this checkout's packages, no downloads, no telemetry, quiet logs.
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
@@ -98,28 +92,7 @@ class BotServers:
         self._extra_env = extra_env or {}
         if not config.tracker_db_url:
             config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        host = config.bind_host
-        rasa = [
-            str(rasa_venv / "bin" / "python"),
-            "-m",
-            "bot.server",
-            "run",
-            "--model",
-            str(model),
-            "--enable-api",
-            "--auth-token",
-            config.bot_api_token,
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            host,
-            "--port",
-            str(config.rasa_port),
-            "--cors",
-            *config.allowed_origins,
-        ]
+        rasa = [str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", *rasa_run_options(config, model)]
         self.servers = [
             Server(
                 "actions",

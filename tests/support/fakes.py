@@ -69,7 +69,7 @@ class FakeTwilio:
     account's path, get Twilio's 401 and are counted in ``refused``.
     """
 
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, port: int = 0) -> None:
         self.sent: list[SentText] = []
         self.refused = 0
         self._lock = threading.Lock()
@@ -116,7 +116,7 @@ class FakeTwilio:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
