@@ -18,7 +18,7 @@ from knowledge.intents import INTENT_SECTIONS
 from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
-LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6}
+LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6, "extra": 0.5}
 
 
 def read_as_nlu_heard(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:

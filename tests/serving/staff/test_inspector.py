@@ -18,7 +18,7 @@ from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
 TEXT = "does it hurt at all, the abdominal ultrasound"
-LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6}
+LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6, "extra": 0.5}
 
 
 def reads(kinds: dict[str, float], *sections: tuple[str, float]) -> Reading:
