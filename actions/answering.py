@@ -115,9 +115,10 @@ class Answerer:
         procedure: str | None,
     ) -> Turn:
         question = SECTION_INTENTS.get(decision.sections[0])
-        if not named and request.ambiguous and not context.procedure:
+        # A name several pages share ("stress test") asks which, unless the conversation is about one of them.
+        if not named and request.ambiguous and context.procedure not in request.ambiguous[-1]:
             return self._ask_which(request.ambiguous[-1], question, context.procedure)
-        if not named and request.related and not context.procedure:
+        if not named and request.related and context.procedure not in request.related[0][1]:
             return self._offer_related(request.related[0], question, context.procedure)
         if procedure is None:
             return self._ask_which(tuple(code for code, _ in self._kb.procedures()), question, None)

@@ -108,6 +108,14 @@ def test_shared_name_asks_which_one(answerer: Answerer) -> None:
     assert turn.pending_question == "ask_duration"
 
 
+def test_a_shared_name_asks_which_even_when_the_conversation_has_another_page(answerer: Answerer) -> None:
+    request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
+    turn = answerer.respond(request, Context(procedure="45378"), reading("duration"), answer("duration"))
+    assert turn.utterances[0].response == "utter_ask_which_of"
+    kept = answerer.respond(request, Context(procedure="93015"), reading("duration"), answer("duration"))
+    assert (kept.procedure, kept.answer_section) == ("93015", "duration")
+
+
 def test_several_sections_are_answered_in_one_reply_in_order(answerer: Answerer) -> None:
     request = Request("ask_duration", "how long does it take and can i drive after?", ("45378",))
     turn = answerer.respond(request, Context(), reading("duration", "recovery"), answer("duration", "recovery"))

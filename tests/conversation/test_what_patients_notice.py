@@ -25,7 +25,7 @@ def test_clear_out_and_forget_in_a_prep_question_are_not_privacy_requests(patien
         "with the sedation will I forget everything about the colonoscopy?",
     ):
         reply = said(patient.talk(message))
-        assert "delete" not in reply.lower(), message
+        assert "want me to delete this chat" not in reply.lower(), message
 
 
 def test_a_general_question_with_still_or_after_my_is_not_handed_to_a_nurse(patient: Conversation) -> None:
