@@ -11,12 +11,12 @@ or of models: :mod:`actions.actions` gives it what NLU found in the message
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, Decision
+from actions.decide import ANSWER, DECLINE, DEFAULT_THRESHOLDS, EMERGENCY, HAND_OFF, NARROW, Decision
 from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
-from actions.reader import PERSONAL_KINDS, Reading
+from actions.reader import Reading
 from actions.replies import combine, format_passages
 from actions.retriever import Retriever
 from knowledge.index import Hit
@@ -34,8 +34,6 @@ MAX_PASSAGES = 3
 SCORE_MARGIN = 0.08
 #: Sections this short are given whole.
 WHOLE_SECTION = 2
-#: The reader's page guess is used (no name found, none in the conversation) at this probability.
-DEFAULT_PROCEDURE_THRESHOLD = 0.6
 #: What a patient is offered after a procedure is chosen without a question.
 SUGGESTED_INTENTS = ("ask_preparation", "ask_duration", "ask_patient_experience", "ask_recovery", "ask_risks")
 SUGGESTION_TITLES = {
@@ -56,7 +54,7 @@ class Answerer:
         self,
         retriever: Retriever,
         passage_threshold: float = 0.0,
-        procedure_threshold: float = DEFAULT_PROCEDURE_THRESHOLD,
+        procedure_threshold: float = DEFAULT_THRESHOLDS["procedure"],
     ) -> None:
         self._kb = retriever
         self._passage_threshold = passage_threshold
@@ -255,8 +253,3 @@ class Answerer:
             answer_section="summary",
             answer_sections=("summary",),
         )
-
-
-def is_personal(kinds: Mapping[str, float]) -> bool:
-    """Whether a personal kind is the likeliest (for reports)."""
-    return max(kinds, key=lambda k: kinds[k]) in PERSONAL_KINDS

@@ -73,8 +73,6 @@ DEFAULT_THRESHOLDS = {
     "agree": 0.3,
     "nlu_sure": 0.9,
 }
-#: Rasa's question intent of each section (its intent names come from knowledge/intents.py).
-SECTION_OF_INTENT = dict(INTENT_SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -92,15 +90,15 @@ class Decision:
     rule: int = 8
 
 
-def thresholds(chosen: Mapping[str, float] | None) -> dict[str, float]:
+def thresholds(trained: Mapping[str, float] | None) -> dict[str, float]:
     """The trained reader's thresholds, with the defaults for any it lacks."""
-    return {**DEFAULT_THRESHOLDS, **dict(chosen or {})}
+    return {**DEFAULT_THRESHOLDS, **dict(trained or {})}
 
 
 def chosen(payload_intent: str) -> Decision:
     """Row 0: a button the patient tapped says what they want; the models do not second-guess it."""
-    if payload_intent in SECTION_OF_INTENT:
-        return Decision(ANSWER, sections=(SECTION_OF_INTENT[payload_intent],), probability=1.0, rule=0)
+    if payload_intent in INTENT_SECTIONS:
+        return Decision(ANSWER, sections=(INTENT_SECTIONS[payload_intent],), probability=1.0, rule=0)
     if payload_intent in DESK_INTENTS:
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[DESK_INTENTS[payload_intent]], probability=1.0, rule=0)
     return Decision(DECLINE, probability=1.0, rule=0)
@@ -133,7 +131,7 @@ def decide(
     elif best is not None and general >= t["general"]:
         # Two models that learned apart (Rasa's DIET on the team's NLU examples, the reader on the corpus)
         # agreeing is evidence too: Rasa sure of a section the reader gives at least ``agree``.
-        heard = SECTION_OF_INTENT.get(nlu_intent) if nlu_confidence >= t["nlu_sure"] else None
+        heard = INTENT_SECTIONS.get(nlu_intent) if nlu_confidence >= t["nlu_sure"] else None
         backed = next((s for s in reading.sections if s.section == heard and s.probability >= t["agree"]), None)
         if backed is not None and backed is not best:
             best = backed

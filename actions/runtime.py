@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from actions.answering import DEFAULT_PROCEDURE_THRESHOLD, Answerer
-from actions.decide import Decision, chosen, decide
+from actions.answering import Answerer
+from actions.decide import Decision, chosen, decide, thresholds
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener
 from actions.reader import DEFAULT_DIR, Reader, Reading
@@ -94,7 +94,7 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
 
 def answerer() -> Answerer:
     """An answerer over the knowledge base as it is now (one per turn: cheap)."""
-    limit = reader().thresholds.get("procedure", DEFAULT_PROCEDURE_THRESHOLD)
+    limit = thresholds(reader().thresholds)["procedure"]
     return Answerer(service().view(), passage_threshold=settings().passage_threshold, procedure_threshold=limit)
 
 
