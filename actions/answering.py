@@ -68,15 +68,17 @@ class Answerer:
         return turn
 
     def _compose(self, request: Request, context: Context, reading: Reading, decision: Decision) -> Turn:
-        if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
-            return self._more(context.procedure, context.more_section, context.shown)
-        if request.intent in {"ask_more", "affirm", "deny"}:
+        if decision.reply == EMERGENCY:
+            response = "utter_emergency_es" if request.language == "es" else "utter_emergency"
+            return Turn((Utterance(response),), context.procedure)
+        # "yes", "no", "tell me more": a reply to the bot's last offer, unless the models read a question in it
+        # ("Right, and does the MRI hurt?") that they answer or hand off.
+        if request.intent in {"ask_more", "affirm", "deny"} and decision.reply not in {ANSWER, HAND_OFF}:
+            if request.intent != "deny" and context.more_section and context.procedure:
+                return self._more(context.procedure, context.more_section, context.shown)
             return Turn((Utterance("utter_anything_else"),), context.procedure)
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         procedure = self._procedure(named, context, reading)
-        if decision.reply == EMERGENCY:
-            response = "utter_emergency_es" if request.language == "es" else "utter_emergency"
-            return Turn((Utterance(response),), procedure)
         if decision.reply == HAND_OFF and decision.response:
             return self._hand_off(decision.response, procedure)
         if decision.reply == ANSWER:

@@ -116,6 +116,24 @@ def test_a_shared_name_asks_which_even_when_the_conversation_has_another_page(an
     assert (kept.procedure, kept.answer_section) == ("93015", "duration")
 
 
+def test_a_question_heard_as_yes_or_no_is_answered_when_the_models_read_a_question(answerer: Answerer) -> None:
+    request = Request("affirm", "yes hello, do I have to fast before the colonoscopy?", ("45378",))
+    turn = answerer.respond(request, Context(), reading("preparation"), answer("preparation"))
+    assert (turn.procedure, turn.answer_section) == ("45378", "preparation")
+    plain = answerer.respond(
+        Request("deny", "no"), Context(procedure="45378"), reading(kind="small_talk"), Decision(DECLINE)
+    )
+    assert plain.utterances[0].response == "utter_anything_else"
+
+
+def test_an_emergency_heard_as_yes_gets_the_emergency_reply(answerer: Answerer) -> None:
+    request = Request("affirm", "yes but I can't breathe right now")
+    turn = answerer.respond(
+        request, Context(procedure="45378", more_section="preparation"), reading(), Decision(EMERGENCY)
+    )
+    assert turn.utterances[0].response == "utter_emergency"
+
+
 def test_several_sections_are_answered_in_one_reply_in_order(answerer: Answerer) -> None:
     request = Request("ask_duration", "how long does it take and can i drive after?", ("45378",))
     turn = answerer.respond(request, Context(), reading("duration", "recovery"), answer("duration", "recovery"))
