@@ -47,43 +47,58 @@ Vectorise = Callable[[Sequence[str]], np.ndarray]
 
 
 class Lexicon:
-    """The messages' spelling as features: TF-IDF of character n-grams within words (typos, word forms, SMS).
+    """The messages' wording as features: TF-IDF of character n-grams, and of words and word pairs.
 
+    Character n-grams within words catch typos, word forms and SMS spelling; words and word pairs catch
+    phrasing ("how long", "drive home").
     Fitted on the training messages by ``make reader``; here it only maps texts to
-    sparse rows with scikit-learn's vectoriser over the saved vocabulary and weights.
+    sparse rows with scikit-learn's vectorisers over the saved vocabularies and weights.
+    On the validation writers the word pairs lowered the sections' log-loss from 0.897 to 0.886 and the
+    kinds' from 0.169 to 0.144 (issue 21's note).
     """
 
-    NGRAMS = (2, 5)
+    #: Each vectoriser's scikit-learn settings: character n-grams within words, then words and word pairs.
+    KINDS: Mapping[str, Mapping[str, Any]] = {
+        "chars": {"analyzer": "char_wb", "ngram_range": (2, 5)},
+        "words": {"analyzer": "word", "ngram_range": (1, 2)},
+    }
 
-    def __init__(self, vocabulary: Mapping[str, int], idf: np.ndarray) -> None:
+    def __init__(self, vocabularies: Mapping[str, Mapping[str, int]], idfs: Mapping[str, np.ndarray]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.vocabulary = dict(vocabulary)
-        self.idf = np.asarray(idf, dtype=np.float64)
-        self._vectoriser = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=self.NGRAMS, sublinear_tf=True, vocabulary=self.vocabulary
-        )
-        self._vectoriser.idf_ = self.idf
+        self.vocabularies = {kind: dict(vocabularies[kind]) for kind in self.KINDS}
+        self.idfs = {kind: np.asarray(idfs[kind], dtype=np.float64) for kind in self.KINDS}
+        self._vectorisers = []
+        for kind, options in self.KINDS.items():
+            vectoriser = TfidfVectorizer(sublinear_tf=True, vocabulary=self.vocabularies[kind], **options)
+            vectoriser.idf_ = self.idfs[kind]
+            self._vectorisers.append(vectoriser)
 
     @classmethod
     def fit(cls, texts: Sequence[str], min_df: int = 2) -> Lexicon:
-        """The vocabulary and weights of the training texts."""
+        """The vocabularies and weights of the training texts."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=cls.NGRAMS, sublinear_tf=True, min_df=min_df)
-        fitted.fit(texts)
-        return cls({str(k): int(v) for k, v in fitted.vocabulary_.items()}, fitted.idf_)
+        vocabularies: dict[str, dict[str, int]] = {}
+        idfs: dict[str, np.ndarray] = {}
+        for kind, options in cls.KINDS.items():
+            fitted = TfidfVectorizer(sublinear_tf=True, min_df=min_df, **options).fit(texts)
+            vocabularies[kind] = {str(k): int(v) for k, v in fitted.vocabulary_.items()}
+            idfs[kind] = fitted.idf_
+        return cls(vocabularies, idfs)
 
     def __len__(self) -> int:
-        return len(self.vocabulary)
+        return sum(len(v) for v in self.vocabularies.values())
 
     def transform(self, texts: Sequence[str]) -> Any:
-        """Sparse TF-IDF rows (``scipy.sparse.csr_matrix``), one per text."""
-        return self._vectoriser.transform(texts)
+        """Sparse TF-IDF rows (``scipy.sparse.csr_matrix``), one per text: character n-grams, then words."""
+        from scipy.sparse import hstack
+
+        return hstack([v.transform(texts) for v in self._vectorisers]).tocsr()
 
 
 def features(vectors: np.ndarray, texts: Sequence[str], lexicon: Lexicon) -> Any:
-    """The heads' input: each text's sentence embedding, then its character n-grams (sparse rows)."""
+    """The heads' input: each text's sentence embedding, then its n-grams (sparse rows)."""
     from scipy.sparse import csr_matrix, hstack
 
     return hstack([csr_matrix(np.asarray(vectors, dtype=np.float32)), lexicon.transform(texts)]).tocsr()
@@ -222,17 +237,17 @@ class Reader:
     def load(cls, folder: Path = DEFAULT_DIR) -> Reader:
         """The heads ``make reader`` wrote to ``folder``."""
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
-        vocabulary = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
+        vocabularies = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
         with np.load(folder / "reader.npz") as arrays:
             heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in cls.HEADS}
-            lexicon = Lexicon(vocabulary, arrays["lexicon.idf"])
+            lexicon = Lexicon(vocabularies, {kind: arrays[f"lexicon.{kind}.idf"] for kind in Lexicon.KINDS})
         return cls(heads, lexicon, meta)
 
     def save(self, folder: Path) -> None:
         """Write the heads and ``meta`` (thresholds, figures) to ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"lexicon.idf": self.lexicon.idf}
-        (folder / "lexicon.json").write_text(json.dumps(self.lexicon.vocabulary, sort_keys=True), encoding="utf-8")
+        arrays: dict[str, np.ndarray] = {f"lexicon.{kind}.idf": idf for kind, idf in self.lexicon.idfs.items()}
+        (folder / "lexicon.json").write_text(json.dumps(self.lexicon.vocabularies, sort_keys=True), encoding="utf-8")
         for name, head in self._heads.items():
             arrays.update(head.to_arrays(name))
         np.savez(folder / "reader.npz", **arrays)  # type: ignore[arg-type]

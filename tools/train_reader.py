@@ -9,7 +9,7 @@ training row repeats a held-out message. Output: ``build/reader/`` (see
 Three models are compared on the validation writers for each head (all
 scikit-learn): logistic regression on the all-MiniLM-L6-v2 vectors of the
 messages, a one-hidden-layer MLP on the same vectors, and logistic regression
-on the vectors plus TF-IDF of character n-grams (:class:`actions.reader.Lexicon`).
+on the vectors plus TF-IDF of character n-grams and word pairs (:class:`actions.reader.Lexicon`).
 The one with the lower validation log-loss is kept. Its probabilities are then calibrated with one temperature
 (fitted on validation), and the decision thresholds of :mod:`actions.decide`
 are chosen on validation: as many general questions answered right as
@@ -72,8 +72,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.vstack([known[k] for k in keys]).astype(np.float32)
 
 
-#: The models compared for each head: (name, model, whether it sees the character n-grams).
-FAMILIES = (("lr_embeddings", "lr", False), ("mlp_embeddings", "mlp", False), ("lr_embeddings_chars", "lr", True))
+#: The models compared for each head: (name, model, whether it sees the n-grams).
+FAMILIES = (("lr_embeddings", "lr", False), ("mlp_embeddings", "mlp", False), ("lr_embeddings_ngrams", "lr", True))
 
 
 def _fit(model: str, x: Any, y: np.ndarray) -> Any:

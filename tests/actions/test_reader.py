@@ -67,6 +67,23 @@ def test_the_lexicon_maps_spelling_to_sparse_rows() -> None:
     assert features(vectors(["how"]), ["how"], lexicon).shape == (1, DIM + len(lexicon))
 
 
+def test_the_lexicon_sees_word_pairs_as_well_as_spelling() -> None:
+    lexicon = Lexicon.fit(TEXTS, min_df=1)
+    words = lexicon.vocabularies["words"]
+    pair = next(term for term in words if " " in term)
+    chars = len(lexicon.vocabularies["chars"])
+    row = lexicon.transform([pair])
+    assert row[0, chars + words[pair]] > 0  # the pair's own column, after the character n-grams
+    assert lexicon.transform([" ".join(reversed(pair.split()))])[0, chars + words[pair]] == 0
+
+
+def test_a_saved_lexicon_reads_as_the_fitted_one(reader: Reader, tmp_path: Path) -> None:
+    reader.save(tmp_path)
+    loaded = Reader.load(tmp_path)
+    text = ["how long does it take to drive home"]
+    assert (loaded.lexicon.transform(text) != reader.lexicon.transform(text)).nnz == 0
+
+
 def test_reading_a_message(reader: Reader) -> None:
     read = reader.read("chest pain now, how long is it", [], vectors)
     assert read.kind == "emergency"
