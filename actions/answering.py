@@ -47,6 +47,15 @@ SUGGESTION_TITLES = {
 PERSONAL_RESPONSES = ("utter_handoff_results", "utter_handoff_personal")
 
 
+#: Rasa's small-talk intents and their replies (data/rules/small_talk.yml sends them here to be read first).
+SMALL_TALK_RESPONSES = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_thank",
+    "bot_challenge": "utter_iamabot",
+}
+
+
 class Answerer:
     """Composes each turn of a question-answering conversation from a decision."""
 
@@ -71,6 +80,9 @@ class Answerer:
         if decision.reply == EMERGENCY:
             response = "utter_emergency_es" if request.language == "es" else "utter_emergency"
             return Turn((Utterance(response),), context.procedure)
+        # Small talk gets its reply, unless the models read a question in it that they answer or hand off.
+        if request.intent in SMALL_TALK_RESPONSES and decision.reply not in {ANSWER, HAND_OFF}:
+            return Turn((Utterance(SMALL_TALK_RESPONSES[request.intent]),), context.procedure)
         # "yes", "no", "tell me more": a reply to the bot's last offer, unless the models read a question in it
         # ("Right, and does the MRI hurt?") that they answer or hand off.
         if request.intent in {"ask_more", "affirm", "deny"} and decision.reply not in {ANSWER, HAND_OFF}:

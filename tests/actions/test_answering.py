@@ -126,6 +126,22 @@ def test_a_question_heard_as_yes_or_no_is_answered_when_the_models_read_a_questi
     assert plain.utterances[0].response == "utter_anything_else"
 
 
+def test_small_talk_gets_its_reply_unless_the_models_read_a_question_or_an_emergency(answerer: Answerer) -> None:
+    hello = answerer.respond(Request("greet", "hello"), Context(), reading(kind="small_talk"), Decision(DECLINE))
+    assert [u.response for u in hello.utterances] == ["utter_greet"]
+    thanks = answerer.respond(
+        Request("thank", "thanks!"), Context(procedure="45378"), reading(kind="small_talk"), Decision(DECLINE)
+    )
+    assert [u.response for u in thanks.utterances] == ["utter_thank"]
+    assert thanks.procedure == "45378"
+    question = Request("greet", "Good morning, how long is the colonoscopy?", ("45378",))
+    answered = answerer.respond(question, Context(), reading("duration"), answer("duration"))
+    assert (answered.procedure, answered.answer_section) == ("45378", "duration")
+    story = Request("greet", "Good evening. My heart is racing and I feel I'm going to pass out.")
+    urgent = answerer.respond(story, Context(), reading(kind="emergency"), Decision(EMERGENCY))
+    assert [u.response for u in urgent.utterances] == ["utter_emergency"]
+
+
 def test_an_emergency_heard_as_yes_gets_the_emergency_reply(answerer: Answerer) -> None:
     request = Request("affirm", "yes but I can't breathe right now")
     turn = answerer.respond(
