@@ -18,7 +18,7 @@ import httpx2
 import numpy as np
 
 #: Turn kinds of this bot's conversations.
-SMALL_TALK = "small_talk"  # answered by Rasa alone, never by the action server
+SMALL_TALK = "small_talk"  # greetings and thanks: the action server reads them (the models decide), no retrieval
 KB_ANSWER = "kb_answer"  # a question that names its procedure: one knowledge-base retrieval
 CLARIFY = "clarify"  # a question without a procedure: "which procedure?" (action server, no retrieval)
 FOLLOW_UP = "follow_up"  # a question that relies on the procedure in context: one retrieval

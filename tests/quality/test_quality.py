@@ -27,16 +27,14 @@ pytestmark = pytest.mark.slow
 
 #: Floors (see the issue notes for the measured figures).
 #: Issue 21 (the learned reader) measured 0.916 (0.979 with the old rules): the reader narrows ("did you mean")
-#: questions that the old classifier answered outright. With seventeen writers (2026-12-06, second pass) it
-#: measured 0.887: the thresholds chosen on the larger validation split answer fewer short questions with
-#: Rasa's agreement (nlu_sure 0.97 instead of 0.8). Below the issue's 0.97 target and a regression, reported in
-#: the issue's note; the floor keeps it from falling further. Not tuned on this set.
-MIN_HELDOUT_ACCURACY = 0.87
+#: questions that the old classifier answered outright. With twenty-one writers and word n-grams (2026-12-06,
+#: third pass) it measured 0.928. Below the issue's 0.97 target; the floor keeps it from falling further.
+MIN_HELDOUT_ACCURACY = 0.91
 MIN_EMERGENCY_RECALL = 1.0
 #: Issue 21 measured 0.0055 (4 of 727 ordinary messages, all from the learned emergency decision, whose
-#: threshold is chosen on the validation writers for recall), then 0.0041 (3 of 727) with seventeen writers;
-#: the target is 0.005.
-MAX_FALSE_EMERGENCY_RATE = 0.007
+#: threshold is chosen on the validation writers for recall), then 0.0028 (2 of 727) with twenty-one writers:
+#: the floor is now the target.
+MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split): measured and
 #: written to build/test-logs/quality.json, but not floored. The dev split is spent (the old rules were written
@@ -45,13 +43,14 @@ PUBLIC_SETS = ("public_style", "real_patients_dev")
 #: Floors on the corpus's test writers (data/corpus/splits.json): the figures measured when the reader landed,
 #: so that a change that loses ground fails make test. Issue 21's targets (0.85 / 0.03 / 0.03 / 1.0 / 0.0) are
 #: reported by make eval; these floors rise towards them as the reader improves.
-#: Measured on 2026-12-06 (make eval): 0.705 / 0.043 / 0.090 / 0.952 / 0.0023 with ten writers, then 0.731 /
-#: 0.033 / 0.080 / 0.952 / 0.0 with seventeen, against the old rules' 0.700 / 0.157 / 0.396 / 0.855 / 0.0023.
+#: Measured on 2026-12-06 (make eval): 0.705 / 0.043 / 0.090 / 0.952 / 0.0023 with ten writers, 0.774 / 0.033 /
+#: 0.057 / 0.968 / 0.0 with twenty-one and word n-grams, against the old rules' 0.700 / 0.157 / 0.396 / 0.855 /
+#: 0.0023.
 CORPUS_TEST_FLOORS = {
-    "general_accuracy": (">=", 0.71),
+    "general_accuracy": (">=", 0.75),
     "confident_wrong_rate": ("<=", 0.045),
-    "personal_answered_rate": ("<=", 0.10),
-    "emergency_recall": (">=", 0.93),
+    "personal_answered_rate": ("<=", 0.08),
+    "emergency_recall": (">=", 0.95),
     "privacy_prompt_not_asked_rate": ("<=", 0.005),
 }
 
