@@ -42,7 +42,10 @@ _ALWAYS: dict[str, str] = {
     "self_harm": (
         r"\b(kill(ing)? (my|him|her|them) ?sel(f|ves)|(he|she|they)('s| is|'re| are) going to (kill|hurt)|suicid\w*|end(ing)? (it all|my life|things)|take my (own )?life|"
         r"want(ed)? to die|wanna die|(hurt|harm|cut)(ing)? my ?self|self[- ]?harm|"
-        r"(don't|do not) want to (live|be alive|be here)|better off dead|no reason to live)"
+        r"(don't|do not) want to (live|be alive|be here)|better off dead|no reason to live|"
+        # Passive thoughts of death, as screening questions ask about them: as urgent as a plan.
+        r"(would|will|'d) (all )?be better off without me|wish(ed)? i (was|were|could be) dead|"
+        r"(don't|do not) want to wake up (again|any ?more)\b|no point (in )?(living|going on|being alive))"
     ),
     "overdose": (
         r"\b(overdos\w*|took (way |a whole )?(too many|bottle of|lot of|handful of)\b.{0,20}(pills|tablets|meds)|"

@@ -27,6 +27,10 @@ EMERGENCIES = [
     "im having chest pain rn",
     "cant breath help",
     "my stool is black and i'm dizzy",
+    "honestly everyone would be better off without me. do i need to bring pajamas to the sleep study?",
+    "some days i wish i was dead, anyway how long is the mri",
+    "i just don't want to wake up anymore",
+    "there's no point in living like this, can i still have the scope",
 ]
 
 NOT_EMERGENCIES = [
@@ -44,6 +48,9 @@ NOT_EMERGENCIES = [
     "i'm a bit confused about the prep instructions",
     "no chest pain, just wondering how long the echo takes",
     "how will this scan help me",
+    "will i be better off without the contrast dye?",
+    "i don't want to wake up during the colonoscopy, will the sedation be enough?",
+    "is there any point in having the scan if my x-ray was normal",
 ]
 
 
