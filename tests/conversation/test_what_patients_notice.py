@@ -19,6 +19,28 @@ def test_chest_pain_inside_a_procedure_question_gets_the_emergency_reply(patient
         assert patient.slots()["answer_section"] is None
 
 
+def test_an_emergency_opening_with_a_greeting_or_inside_a_question_gets_the_emergency_reply(
+    patient: Conversation,
+) -> None:
+    # A greeting used to go straight to "Hello!" (the models never read it); thoughts of suicide inside a
+    # preparation question were answered from the page (the learned probability was 0.001: the red flags catch it).
+    for message in (
+        "Good evening. My heart is racing and I feel like I'm going to pass out. I have the nuclear scan Monday.",
+        "hi, I keep thinking everyone would be better off without me. anyway do I need to bring anything to the "
+        "sleep study?",
+    ):
+        reply = said(patient.talk(message))
+        assert "911" in reply, message
+        assert patient.slots()["answer_section"] is None
+    assert "988" in reply  # thoughts of self-harm get the crisis line too
+
+
+def test_a_greeting_is_still_answered_as_one(patient: Conversation) -> None:
+    reply = said(patient.talk("hello"))
+    assert "Ask me about your procedure" in reply
+    assert patient.slots()["answer_section"] is None
+
+
 def test_clear_out_and_forget_in_a_prep_question_are_not_privacy_requests(patient: Conversation) -> None:
     for message in (
         "the bowel prep is supposed to clear out everything right, how long does that take?",
