@@ -32,8 +32,8 @@ pytestmark = pytest.mark.slow
 MIN_HELDOUT_ACCURACY = 0.91
 MIN_EMERGENCY_RECALL = 1.0
 #: Issue 21 measured 0.0055 (4 of 727 ordinary messages, all from the learned emergency decision, whose
-#: threshold is chosen on the validation writers for recall), then 0.0028 (2 of 727) with twenty-one writers:
-#: the floor is now the target.
+#: threshold is chosen on the validation writers for recall), then 0.0028 (2 of 727) with twenty-one writers and
+#: 0.0041 (3 of 727) with the self-harm red flags and examples of the third pass: the floor is now the target.
 MAX_FALSE_EMERGENCY_RATE = 0.005
 MIN_DECLINED = 0.98
 #: The sets in the public's words (tests/heldout/public_style.jsonl, the real patients' dev split): measured and
