@@ -80,15 +80,15 @@ class Answerer:
         if decision.reply == EMERGENCY:
             response = "utter_emergency_es" if request.language == "es" else "utter_emergency"
             return Turn((Utterance(response),), context.procedure)
-        # Small talk gets its reply, unless the models read a question in it that they answer or hand off.
-        if request.intent in SMALL_TALK_RESPONSES and decision.reply not in {ANSWER, HAND_OFF}:
-            return Turn((Utterance(SMALL_TALK_RESPONSES[request.intent]),), context.procedure)
-        # "yes", "no", "tell me more": a reply to the bot's last offer, unless the models read a question in it
-        # ("Right, and does the MRI hurt?") that they answer or hand off.
-        if request.intent in {"ask_more", "affirm", "deny"} and decision.reply not in {ANSWER, HAND_OFF}:
-            if request.intent != "deny" and context.more_section and context.procedure:
+        # Small talk gets its reply, and "yes", "no", "tell me more" answer the bot's last offer, unless the models
+        # read a question in the message ("Right, and does the MRI hurt?") that they answer or hand off.
+        if decision.reply not in {ANSWER, HAND_OFF}:
+            if request.intent in SMALL_TALK_RESPONSES:
+                return Turn((Utterance(SMALL_TALK_RESPONSES[request.intent]),), context.procedure)
+            if request.intent in {"ask_more", "affirm"} and context.more_section and context.procedure:
                 return self._more(context.procedure, context.more_section, context.shown)
-            return Turn((Utterance("utter_anything_else"),), context.procedure)
+            if request.intent in {"ask_more", "affirm", "deny"}:
+                return Turn((Utterance("utter_anything_else"),), context.procedure)
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         procedure = self._procedure(named, context, reading)
         if decision.reply == HAND_OFF and decision.response:
