@@ -9,6 +9,7 @@ Probabilities are calibrated on the corpus's validation writers.
 | 2 | own results, symptoms after, or own case ≥ ``personal`` | hand off to the care team |
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
+| | ... but what Rasa heard counts in rows 3 and 4 only while general < ``overrule`` | |
 | 5 | general ≥ ``general``; its sections (the best, up to two more ≥ ``extra``) together ≥ ``section`` | answer |
 | | ... and a sentence that, read apart, asks another section at ≥ ``sentence`` | answer it too |
 | 5 | general ≥ ``general``, Rasa heard a section at ≥ ``nlu_sure`` that the models give ≥ ``agree`` | answer it |
@@ -72,6 +73,8 @@ DEFAULT_THRESHOLDS = {
     "procedure": 0.6,
     "agree": 0.3,
     "nlu_sure": 0.9,
+    # Above 1: Rasa's desk and out-of-scope intents are never overruled until a reader chooses otherwise.
+    "overrule": 1.01,
 }
 
 
@@ -116,6 +119,11 @@ def decide(
         own = max(PERSONAL_KINDS, key=lambda k: reading.kinds.get(k, 0.0))
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[own], probability=reading.personal, rule=2)
     kind = reading.kind
+    general = reading.p("general")
+    if general >= t["overrule"] and (nlu_intent in DESK_INTENTS or nlu_intent == "out_of_scope"):
+        # Rasa's DIET learned its desk and out-of-scope intents from a few hundred of the team's examples; the
+        # reader learned "general" from thousands of patients' questions. When the reader is this sure, it wins.
+        nlu_intent, nlu_confidence = "", 0.0
     if nlu_intent in DESK_INTENTS:
         desk = DESK_INTENTS[nlu_intent]
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[desk], probability=reading.p(desk), rule=3)
@@ -123,7 +131,6 @@ def decide(
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[kind], probability=reading.p(kind), rule=3)
     if nlu_intent == "out_of_scope" or kind in NOT_A_QUESTION_KINDS:
         return Decision(DECLINE, probability=reading.p(kind), rule=4)
-    general = reading.p("general")
     best = reading.sections[0] if reading.sections else None
     if best is not None and best.section == RESULTS_SECTION:
         if general >= t["general"] and best.probability >= t["section"]:

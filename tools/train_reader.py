@@ -45,6 +45,13 @@ MAX_PERSONAL_ANSWERED = 0.02
 #: Between emergencies caught and false alarms: at most this share of other messages called emergencies.
 MAX_FALSE_EMERGENCIES = 0.005
 PROCEDURES_NONE = "none"
+SECTION_GRID = tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2))
+#: How sure the reader must be of "general" to overrule Rasa's desk or out-of-scope intent (1.01: never).
+OVERRULE_GRID = (0.99, 0.95, 0.9, 0.8, 0.7)
+#: The most, as a share of the desk's and out-of-scope messages, that overruling Rasa may answer from a page.
+OVERRULE_MORE_OTHERS = 0.02
+#: Kinds that are questions for someone else or for nobody: answering one from a page is a wrong answer.
+NOT_GENERAL_QUESTIONS = ("out_of_scope", "cost", "scheduling", "prescription", "human")
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -199,15 +206,33 @@ def choose_thresholds(
     best: tuple[float, dict[str, float], dict[str, Any]] | None = None
     general = [i for i, row in enumerate(rows) if row.kind == "general" and row.sections]
     personal = [i for i, row in enumerate(rows) if row.kind in PERSONAL_KINDS]
+    others = [i for i, row in enumerate(rows) if row.kind in NOT_GENERAL_QUESTIONS]
+    asked = sorted({*general, *personal})
+
+    def measure(limits: dict[str, float], among: Sequence[int] = asked) -> dict[str, float]:
+        decisions = {i: decide(read[i], limits, *heard[i]) for i in among}
+        outcomes = [_outcome(rows[i], read[i], decisions[i]) for i in general]
+        figures = {
+            "general_right": round(outcomes.count("right") / max(1, len(general)), 4),
+            "general_wrong": round(outcomes.count("wrong") / max(1, len(general)), 4),
+            "personal_answered": round(sum(decisions[i].reply == ANSWER for i in personal) / max(1, len(personal)), 4),
+        }
+        if among is not asked:
+            answered = sum(decisions[i].reply == ANSWER for i in others)
+            figures["others_answered"] = round(answered / max(1, len(others)), 4)
+        return figures
+
+    def within(figures: dict[str, float]) -> bool:
+        return figures["general_wrong"] <= MAX_WRONG and figures["personal_answered"] <= MAX_PERSONAL_ANSWERED
+
     grid = itertools.product(
         (0.3, 0.4, 0.5),
         (0.2, 0.3),
-        tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2)),
+        SECTION_GRID,
         (0.7, 0.8, 0.9),
         (0.1, 0.2, 0.35, 0.5) if nlu else (1.0,),
         (0.8, 0.9, 0.97) if nlu else (1.0,),
     )
-    asked = sorted({*general, *personal})
     for p_personal, p_general, p_section, p_sentence, p_agree, p_nlu in grid:
         limits = {
             "emergency": emergency,
@@ -219,22 +244,27 @@ def choose_thresholds(
             "agree": p_agree,
             "nlu_sure": p_nlu,
         }
-        decisions = {i: decide(read[i], limits, *heard[i]) for i in asked}
-        right = wrong = 0
-        for i in general:
-            outcome = _outcome(rows[i], read[i], decisions[i])
-            right += outcome == "right"
-            wrong += outcome == "wrong"
-        answered_personal = sum(decisions[i].reply == ANSWER for i in personal)
-        figures = {
-            "general_right": round(right / max(1, len(general)), 4),
-            "general_wrong": round(wrong / max(1, len(general)), 4),
-            "personal_answered": round(answered_personal / max(1, len(personal)), 4),
-        }
-        if figures["general_wrong"] > MAX_WRONG or figures["personal_answered"] > MAX_PERSONAL_ANSWERED:
-            continue
-        if best is None or figures["general_right"] > best[0]:
+        figures = measure(limits)
+        if within(figures) and (best is None or figures["general_right"] > best[0]):
             best = (figures["general_right"], limits, figures)
+    if best is not None and nlu:
+        # Then how sure the reader must be to overrule Rasa's desk and out-of-scope intents: the lowest level
+        # within the limits that answers at most OVERRULE_MORE_OTHERS more of the desk's and out-of-scope
+        # messages from a page; then the section threshold again, at that level.
+        everyone = sorted({*asked, *others})
+        base = measure({**best[1], "overrule": 1.01}, everyone)
+        for level in OVERRULE_GRID:
+            trial = {**best[1], "overrule": level}
+            figures = measure(trial, everyone)
+            more = figures["others_answered"] - base["others_answered"]
+            if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
+                best = (figures["general_right"], trial, figures)
+        for p_section in SECTION_GRID:
+            trial = {**best[1], "section": p_section}
+            figures = measure(trial, everyone)
+            more = figures["others_answered"] - base["others_answered"]
+            if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
+                best = (figures["general_right"], trial, figures)
     if best is None:  # nothing within the limits: the strictest
         limits = {
             "emergency": emergency,

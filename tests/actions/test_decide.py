@@ -34,6 +34,20 @@ def test_rasas_desk_intent_hands_off_unless_an_emergency_or_personal() -> None:
     assert decide(read, LIMITS, "out_of_scope").reply == DECLINE
 
 
+def test_a_reader_sure_of_a_general_question_overrules_rasas_desk_or_out_of_scope_intent() -> None:
+    limits = {**LIMITS, "overrule": 0.95}
+    sure = reading({"general": 0.97, "cost": 0.03}, ("risks_and_complications", 0.9))
+    for intent in ("ask_cost", "ask_prescription", "out_of_scope"):
+        decision = decide(sure, limits, intent, 0.7)
+        assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("risks_and_complications",), 5)
+    unsure = reading({"general": 0.9, "cost": 0.1}, ("risks_and_complications", 0.9))
+    assert decide(unsure, limits, "ask_cost", 0.7).response == "utter_handoff_cost"
+    # Without a trained level Rasa is never overruled; and the reader's own desk kind still hands off.
+    assert decide(sure, LIMITS, "out_of_scope").reply == DECLINE
+    desk = reading({"cost": 0.97, "general": 0.03}, ("duration", 0.9))
+    assert decide(desk, limits, "out_of_scope").response == "utter_handoff_cost"
+
+
 @pytest.mark.parametrize("kind", ["small_talk", "out_of_scope", "privacy", "other_language"])
 def test_what_is_not_a_question_about_a_page_is_declined(kind: str) -> None:
     assert decide(reading({kind: 0.7, "general": 0.3}, ("summary", 0.9)), LIMITS).reply == DECLINE

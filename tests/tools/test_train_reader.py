@@ -49,3 +49,32 @@ def test_the_thresholds_keep_wrong_answers_and_answered_personal_questions_withi
     assert figures["personal_answered"] <= 0.02
     assert figures["general_right"] > 0.8
     assert figures["emergency_recall"] == 1.0
+
+
+def _overrule_case(out_of_scope_read_as_general: int) -> tuple[list[Row], list[Reading], dict[str, tuple[str, float]]]:
+    """General questions Rasa calls out of scope, and out-of-scope messages the reader is nearly as sure of."""
+    rows, readings, heard = [], [], {}
+    for i in range(50):  # Rasa agrees with the reader
+        rows.append(row("general", ("duration",), i=i))
+        readings.append(read("general", 0.99, "duration", 0.9))
+    for i in range(50, 70):  # Rasa heard out of scope; the reader is sure of a general question, and right
+        rows.append(row("general", ("duration",), i=i))
+        readings.append(read("general", 0.96, "duration", 0.9))
+        heard[f"w99-{i:04d}"] = ("out_of_scope", 0.9)
+    for i in range(70, 170):  # out of scope, and Rasa hears it
+        rows.append(row("out_of_scope", i=i))
+        p = 0.97 if i < 70 + out_of_scope_read_as_general else 0.1
+        readings.append(read("general", p, "duration", 0.9))
+        heard[f"w99-{i:04d}"] = ("out_of_scope", 0.9)
+    return rows, readings, heard
+
+
+def test_the_reader_overrules_rasa_only_where_that_answers_few_messages_meant_for_nobody() -> None:
+    limits, figures = choose_thresholds(*_overrule_case(out_of_scope_read_as_general=0))
+    assert limits["overrule"] <= 0.96
+    assert figures["general_right"] == 1.0
+    assert figures["others_answered"] == 0.0
+    # Five of the hundred out-of-scope messages read as general at 0.97: overruling would answer them too.
+    limits, figures = choose_thresholds(*_overrule_case(out_of_scope_read_as_general=5))
+    assert limits.get("overrule", 1.01) > 0.97
+    assert figures["general_right"] == round(50 / 70, 4)
