@@ -10,7 +10,8 @@ Probabilities are calibrated on the corpus's validation writers.
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
 | | ... but what Rasa heard counts in rows 3 and 4 only while general < ``overrule`` | |
-| 5 | general ≥ ``general``; its sections (the best, up to two more ≥ ``extra``) together ≥ ``section`` | answer |
+| 5 | general ≥ ``general``; its best section ≥ ``section``, or a sentence read apart asks it ≥ ``sentence`` | answer |
+| | ... with up to two more sections ≥ ``extra`` | answer them too |
 | | ... and a sentence that, read apart, asks another section at ≥ ``sentence`` | answer it too |
 | 5 | general ≥ ``general``, Rasa heard a section at ≥ ``nlu_sure`` that the models give ≥ ``agree`` | answer it |
 | 6 | general ≥ ``general`` and "how results are given" is its section, ≥ ``section`` | the care team's results line |
@@ -142,15 +143,17 @@ def decide(
         backed = next((s for s in reading.sections if s.section == heard and s.probability >= t["agree"]), None)
         if backed is not None and backed is not best:
             best = backed
-        # A message that asks two or three things shares the probability among them: the answer's
-        # confidence is the probability of every section it answers together.
+        # The answer rests on its best section: sure of it on its own, or as one sentence's own question
+        # read apart. Sections asked beside it (≥ ``extra``) are answered with it.
         asked = [best] + [
             s
             for s in reading.sections
             if s is not best and s.probability >= t["extra"] and s.section != RESULTS_SECTION
         ]
-        together = sum(s.probability for s in asked)
-        if together >= t["section"] or backed is not None:
+        sentence_sure = any(
+            s.section == best.section and s.probability >= t["sentence"] for s in reading.sentence_sections
+        )
+        if best.probability >= t["section"] or sentence_sure or backed is not None:
             # The best section first (it decided), then the others in the order they are asked; a sentence
             # that, read apart, surely asks its own section ("... How long is it? Can I drive after?") too.
             extras = [s.section for s in asked[1:]]
@@ -160,7 +163,7 @@ def decide(
                     extras.append(sentence.section)
             extras = sorted(extras, key=lambda s: reading.order.get(s, 0))[: MAX_SECTIONS - 1]
             sections = [best.section, *extras]
-            return Decision(ANSWER, sections=tuple(sections), probability=min(general, together), rule=5)
+            return Decision(ANSWER, sections=tuple(sections), probability=min(general, best.probability), rule=5)
     if general >= t["narrow"] and len(reading.sections) >= 2:
         offer = tuple(s.section for s in reading.sections[:2] if s.section != RESULTS_SECTION)
         if len(offer) == 2:

@@ -56,13 +56,27 @@ def test_what_is_not_a_question_about_a_page_is_declined(kind: str) -> None:
 def test_a_sure_general_question_is_answered_best_section_first_then_the_others_in_asked_order() -> None:
     read = reading(
         {"general": 0.9},
-        ("recovery", 0.5),
+        ("recovery", 0.62),
         ("risks_and_complications", 0.3),
         ("duration", 0.05),
         order={"recovery": 3, "duration": 1, "risks_and_complications": 2},
     )
     decision = decide(read, {**LIMITS, "extra": 0.25})
     assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("recovery", "risks_and_complications"), 5)
+
+
+def test_the_answer_rests_on_its_best_section_not_on_the_sum_of_the_sections_it_is_torn_between() -> None:
+    torn = reading({"general": 0.9}, ("recovery", 0.5), ("risks_and_complications", 0.3), ("duration", 0.05))
+    assert decide(torn, {**LIMITS, "extra": 0.25}).reply == NARROW
+    # ... unless one sentence, read apart, surely asks the best section.
+    asked = Reading(
+        kinds={"general": 0.9},
+        sections=(SectionGuess("recovery", 0.5, ""), SectionGuess("risks_and_complications", 0.3, "")),
+        sentence_sections=(SectionGuess("recovery", 0.92, "Can I drive home after?"),),
+    )
+    decision = decide(asked, {**LIMITS, "extra": 0.25, "sentence": 0.9})
+    assert (decision.reply, decision.sections) == (ANSWER, ("recovery", "risks_and_complications"))
+    assert decide(asked, {**LIMITS, "extra": 0.25, "sentence": 0.95}).reply == NARROW
 
 
 def test_a_sentence_that_surely_asks_its_own_section_is_answered_too() -> None:
