@@ -248,23 +248,20 @@ def choose_thresholds(
         if within(figures) and (best is None or figures["general_right"] > best[0]):
             best = (figures["general_right"], limits, figures)
     if best is not None and nlu:
-        # Then how sure the reader must be to overrule Rasa's desk and out-of-scope intents: the lowest level
-        # within the limits that answers at most OVERRULE_MORE_OTHERS more of the desk's and out-of-scope
-        # messages from a page; then the section threshold again, at that level.
+        # Then how sure the reader must be to overrule Rasa's desk and out-of-scope intents, with the section
+        # threshold again at each level: the most general questions answered right within the limits, and at
+        # most OVERRULE_MORE_OTHERS more of the desk's and out-of-scope messages answered from a page. Ties
+        # keep the stricter levels (tried first).
         everyone = sorted({*asked, *others})
-        base = measure({**best[1], "overrule": 1.01}, everyone)
-        for level in OVERRULE_GRID:
-            trial = {**best[1], "overrule": level}
-            figures = measure(trial, everyone)
-            more = figures["others_answered"] - base["others_answered"]
-            if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
-                best = (figures["general_right"], trial, figures)
-        for p_section in SECTION_GRID:
-            trial = {**best[1], "section": p_section}
-            figures = measure(trial, everyone)
-            more = figures["others_answered"] - base["others_answered"]
-            if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
-                best = (figures["general_right"], trial, figures)
+        grid_best = best[1]
+        base = measure({**grid_best, "overrule": 1.01}, everyone)
+        for level in (1.01, *OVERRULE_GRID):
+            for p_section in sorted(SECTION_GRID, reverse=True):
+                trial = {**grid_best, "overrule": level, "section": p_section}
+                figures = measure(trial, everyone)
+                more = figures["others_answered"] - base["others_answered"]
+                if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
+                    best = (figures["general_right"], trial, figures)
     if best is None:  # nothing within the limits: the strictest
         limits = {
             "emergency": emergency,
