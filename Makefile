@@ -48,7 +48,7 @@ MODEL := models/current.tar.gz
 # server starts), so a page edit that changes no name never retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py bot/language_policy.py)
 
-.PHONY: FORCE help venvs setup nlu spacy index model reader run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
+.PHONY: FORCE help venvs setup nlu spacy index model reader reader-compare run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
@@ -144,6 +144,9 @@ $(READER): $(CORPUS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide
 
 nlu: $(LOOKUPS)
 reader: $(READER)
+# The reader again, comparing the MLP too (tools/train_reader.py; about 40 s more than a retrain).
+reader-compare: $(NLU_VALIDATION) | $(ONNX_MODEL)
+	$(ACT_PY) -m tools.train_reader --compare-all
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)
