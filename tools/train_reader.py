@@ -214,16 +214,18 @@ def choose_thresholds(
     personal = [i for i, row in enumerate(rows) if row.kind in PERSONAL_KINDS]
     others = [i for i, row in enumerate(rows) if row.kind in NOT_GENERAL_QUESTIONS]
     asked = sorted({*general, *personal})
+    everyone = sorted({*asked, *others})
 
-    def measure(limits: dict[str, float], among: Sequence[int] = asked) -> dict[str, float]:
-        decisions = {i: decide(read[i], limits, *heard[i]) for i in among}
+    def measure(limits: dict[str, float], with_others: bool = False) -> dict[str, float]:
+        """The validation figures at these limits (and the desk's and out-of-scope messages answered)."""
+        decisions = {i: decide(read[i], limits, *heard[i]) for i in (everyone if with_others else asked)}
         outcomes = [_outcome(rows[i], read[i], decisions[i]) for i in general]
         figures = {
             "general_right": round(outcomes.count("right") / max(1, len(general)), 4),
             "general_wrong": round(outcomes.count("wrong") / max(1, len(general)), 4),
             "personal_answered": round(sum(decisions[i].reply == ANSWER for i in personal) / max(1, len(personal)), 4),
         }
-        if among is not asked:
+        if with_others:
             answered = sum(decisions[i].reply == ANSWER for i in others)
             figures["others_answered"] = round(answered / max(1, len(others)), 4)
         return figures
@@ -258,13 +260,12 @@ def choose_thresholds(
         # threshold again at each level: the most general questions answered right within the limits, and at
         # most OVERRULE_MORE_OTHERS more of the desk's and out-of-scope messages answered from a page. Ties
         # keep the stricter levels (tried first).
-        everyone = sorted({*asked, *others})
         grid_best = best[1]
-        base = measure({**grid_best, "overrule": 1.01}, everyone)
+        base = measure({**grid_best, "overrule": 1.01}, with_others=True)
         for level in (1.01, *OVERRULE_GRID):
             for p_section in sorted(SECTION_GRID, reverse=True):
                 trial = {**grid_best, "overrule": level, "section": p_section}
-                figures = measure(trial, everyone)
+                figures = measure(trial, with_others=True)
                 more = figures["others_answered"] - base["others_answered"]
                 if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
                     best = (figures["general_right"], trial, figures)
