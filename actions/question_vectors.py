@@ -237,10 +237,14 @@ class QuestionVectors:
 
 
 class HintListener:
-    """Receives hint datagrams on a UDP port and passes their texts to :class:`QuestionVectors`."""
+    """Receives hint datagrams on a UDP port and passes their texts to each :class:`QuestionVectors`.
 
-    def __init__(self, vectors: QuestionVectors, host: str, port: int) -> None:
-        self._vectors = vectors
+    The action server keeps two: the reader's fine-tuned encoder reads every message; the stock model ranks a
+    section's passages against it.
+    """
+
+    def __init__(self, vectors: QuestionVectors | Sequence[QuestionVectors], host: str, port: int) -> None:
+        self._vectors = [vectors] if isinstance(vectors, QuestionVectors) else list(dict.fromkeys(vectors))
         self._socket = socket.socket(_family(host), socket.SOCK_DGRAM)
         self._socket.bind((host, port))
         self._socket.settimeout(0.5)  # so that close() is noticed
@@ -263,7 +267,8 @@ class HintListener:
                 return  # closed
             texts = decode_hint(data)
             if texts:
-                self._vectors.hint_all(texts)
+                for vectors in self._vectors:
+                    vectors.hint_all(texts)
 
     def close(self) -> None:
         """Stop listening."""

@@ -237,6 +237,7 @@ class Reader:
     def load(cls, folder: Path = DEFAULT_DIR) -> Reader:
         """The heads ``make reader`` wrote to ``folder``."""
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+        meta["folder"] = str(folder)
         vocabularies = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
         with np.load(folder / "reader.npz") as arrays:
             heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in cls.HEADS}
@@ -252,7 +253,19 @@ class Reader:
             arrays.update(head.to_arrays(name))
         np.savez(folder / "reader.npz", **arrays)  # type: ignore[arg-type]
         meta = {**self.meta, "heads": {name: head.meta() for name, head in self._heads.items()}}
+        meta.pop("folder", None)
         (folder / "reader.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+
+    @property
+    def encoder(self) -> tuple[Path, str] | None:
+        """The tuned encoder read beside the stock model (ONNX file, sha256 prefix); none: the stock model alone.
+
+        The heads are fitted on those vectors; read with another model's, they would be guessing.
+        """
+        encoder = self.meta.get("encoder")
+        if not encoder:
+            return None
+        return Path(self.meta.get("folder") or DEFAULT_DIR) / str(encoder["file"]), str(encoder["sha256"])
 
     @property
     def thresholds(self) -> Mapping[str, float]:

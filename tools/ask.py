@@ -11,6 +11,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from actions.reader import Reader
 from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.onnx_embedder import OnnxEmbedder
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -57,8 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     service = KnowledgeService(config.knowledge_dir, config.index_dir, SentenceTransformerEmbedder())
     request = Request.from_parse({**nlu, "text": args.question})
     model = Reader.load()
-    vectors = service.questions.vectors
-    reading = model.read(args.question, split_sentences(args.question), lambda texts: np.vstack(vectors(texts)))
+    # The reader reads the stock model's vector and, beside it, its fine-tuned encoder's.
+    tuned = OnnxEmbedder(model.encoder[0]) if model.encoder else None
+
+    def vectorise(texts: Sequence[str]) -> np.ndarray:
+        stock = np.vstack(service.questions.vectors(texts))
+        return np.hstack([stock, tuned.encode(texts)]) if tuned else stock
+
+    reading = model.read(args.question, split_sentences(args.question), vectorise)
     decision = decide(reading, model.thresholds, request.intent, request.confidence)
     print(f"decision   {decision.reply} (row {decision.rule}, p {decision.probability:.3f}) {reading.summary()}")
     answerer = Answerer(service, config.passage_threshold, model.thresholds.get("procedure", 0.6))

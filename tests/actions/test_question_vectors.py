@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -170,6 +171,27 @@ def test_the_listener_passes_hint_datagrams_on_and_ignores_others() -> None:
         vectors.close()
 
 
+def test_the_listener_hints_the_readers_encoder_and_the_knowledge_bases_model_alike() -> None:
+    reading, ranking = CountingEmbedder(), CountingEmbedder()
+    reader_vectors, kb_vectors = QuestionVectors(reading), QuestionVectors(ranking)
+    listener = HintListener([reader_vectors, kb_vectors, reader_vectors], "127.0.0.1", 0).start()
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        data = encode_hint(["can I drive home after?"])
+        assert data is not None
+        sender.sendto(data, listener.address)
+        wait_until(lambda: all(v.stats.received == 1 and not v._running for v in (reader_vectors, kb_vectors)))
+        reader_vectors.vector("can I drive home after?")
+        kb_vectors.vector("can I drive home after?")
+        assert reader_vectors.counts() == (1, 0) and kb_vectors.counts() == (1, 0)
+        assert reading.calls == ranking.calls == ["can I drive home after?"], "each model once, the reader's once"
+    finally:
+        sender.close()
+        listener.close()
+        reader_vectors.close()
+        kb_vectors.close()
+
+
 def test_hints_are_dropped_when_the_machine_has_no_core_to_spare() -> None:
     embedder = CountingEmbedder()
     spare = [False]
@@ -252,3 +274,39 @@ def test_a_failed_batch_hint_leaves_each_question_to_be_embedded_on_demand() -> 
     assert [v.shape[0] for v in vectors.vectors(["how long is it", "does it hurt"])] == [1, 1]
     assert vectors.counts() == (0, 2)
     vectors.close()
+
+
+def test_a_tuned_reader_reads_the_stock_and_the_tuned_vectors_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from actions import runtime
+    from actions.reader import Reading
+
+    stock_model, tuned_model = CountingEmbedder(), CountingEmbedder()
+    stock, tuned = QuestionVectors(stock_model), QuestionVectors(tuned_model)
+    seen: list[np.ndarray] = []
+
+    class TunedReader:
+        def __init__(self) -> None:
+            self.thresholds: dict[str, float] = {}
+            self.encoder = (Path("encoder/model.onnx"), "digest")
+
+        def read(self, text: str, sentences: Sequence[str], vectorise: Any) -> Reading:
+            seen.append(vectorise([text, *sentences]))
+            return Reading(kinds={"general": 1.0})
+
+    monkeypatch.setattr(runtime, "reader", TunedReader)
+    monkeypatch.setattr(runtime, "service", lambda: SimpleNamespace(questions=stock))
+    monkeypatch.setattr(runtime, "reader_vectors", lambda: tuned)
+    runtime.read_message("how long does it take")
+    (vectors,) = seen
+    width = HashingEmbedder().encode(["x"]).shape[1]
+    assert vectors.shape[1] == 2 * width
+    assert np.allclose(vectors[:, :width], stock.vectors(["how long does it take"])[0])
+    assert stock_model.calls[0] == tuned_model.calls[0] == "how long does it take"
+    # A stock reader reads the stock vector alone.
+    monkeypatch.setattr(runtime, "reader_vectors", lambda: stock)
+    runtime.read_message("how long does it take")
+    assert seen[1].shape[1] == width
+    stock.close()
+    tuned.close()

@@ -120,3 +120,30 @@ def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
 def test_a_reader_without_all_heads_is_refused(reader: Reader) -> None:
     with pytest.raises(ValueError, match="heads missing"):
         Reader({}, Lexicon.fit(TEXTS, min_df=1))
+
+
+def test_a_saved_reader_names_the_encoder_it_was_fitted_on_relative_to_its_folder(
+    reader: Reader, tmp_path: Path
+) -> None:
+    from knowledge.onnx_embedder import file_digest
+    from serving.preflight import check_reader
+
+    assert reader.encoder is None  # fitted on the stock model's vectors
+    folder = tmp_path / "reader"
+    (folder / "encoder").mkdir(parents=True)
+    onnx = folder / "encoder" / "model.onnx"
+    onnx.write_bytes(b"weights")
+    reader.meta["encoder"] = {"file": "encoder/model.onnx", "sha256": file_digest(onnx)}
+    reader.save(folder)
+    moved = tmp_path / "image" / "reader"  # as a container image copies it
+    moved.parent.mkdir()
+    folder.rename(moved)
+    loaded = Reader.load(moved)
+    assert loaded.encoder == (moved / "encoder" / "model.onnx", file_digest(moved / "encoder" / "model.onnx"))
+    assert check_reader(moved) == []
+    (moved / "encoder" / "model.onnx").write_bytes(b"other weights")
+    (problem,) = check_reader(moved)
+    assert "not the encoder the reader was fitted on" in problem
+    (moved / "encoder" / "model.onnx").unlink()
+    (problem,) = check_reader(moved)
+    assert "is missing" in problem

@@ -51,6 +51,23 @@ def test_the_thresholds_keep_wrong_answers_and_answered_personal_questions_withi
     assert figures["emergency_recall"] == 1.0
 
 
+def test_the_emergency_threshold_steps_down_only_where_it_catches_more_emergencies() -> None:
+    rows, readings = [], []
+    for i in range(40):  # emergencies: most read at 0.8, one at 0.42, one at 0.1 (missed by any threshold tried)
+        rows.append(row("emergency", i=i))
+        readings.append(read("general", 0.5, "duration", 0.5, emergency=0.8 if i < 38 else 0.42 if i == 38 else 0.1))
+    for i in range(40, 1040):  # other messages: four read as emergencies at 0.2 to 0.35
+        rows.append(row("general", ("duration",), i=i))
+        readings.append(
+            read("general", 0.95, "duration", 0.9, emergency=(0.2, 0.25, 0.3, 0.35)[i % 4] if i < 44 else 0.0)
+        )
+    limits, figures = choose_thresholds(rows, readings)
+    # 0.4 catches 39 of 40; 0.35 down to 0.2 catch no more and would only add false alarms (still within 0.5%).
+    assert limits["emergency"] == 0.4
+    assert figures["emergency_recall"] == round(39 / 40, 4)
+    assert figures["false_emergency"] == 0.0
+
+
 def _overrule_case(out_of_scope_read_as_general: int) -> tuple[list[Row], list[Reading], dict[str, tuple[str, float]]]:
     """General questions Rasa calls out of scope, and out-of-scope messages the reader is nearly as sure of."""
     rows, readings, heard = [], [], {}
@@ -78,3 +95,16 @@ def test_the_reader_overrules_rasa_only_where_that_answers_few_messages_meant_fo
     limits, figures = choose_thresholds(*_overrule_case(out_of_scope_read_as_general=5))
     assert limits.get("overrule", 1.01) > 0.97
     assert figures["general_right"] == round(50 / 70, 4)
+
+
+def test_the_kind_head_reads_the_stock_vector_and_the_others_the_tuned_one() -> None:
+    from tools.train_reader import STOCK_WIDTH, _columns
+
+    columns = 2 * STOCK_WIDTH + 5  # [stock | tuned | five n-grams]
+    kind = _columns("kind", columns, 2 * STOCK_WIDTH).diagonal()
+    sections = _columns("sections", columns, 2 * STOCK_WIDTH).diagonal()
+    assert kind[:STOCK_WIDTH].all() and not kind[STOCK_WIDTH : 2 * STOCK_WIDTH].any() and kind[-5:].all()
+    assert not sections[:STOCK_WIDTH].any() and sections[STOCK_WIDTH:].all()
+    assert _columns("procedure", columns, 2 * STOCK_WIDTH).diagonal().tolist() == sections.tolist()
+    # No tuned encoder: the stock vector alone, and every head reads all of it.
+    assert _columns("sections", STOCK_WIDTH + 5, STOCK_WIDTH).diagonal().all()
