@@ -239,8 +239,8 @@ class QuestionVectors:
 class HintListener:
     """Receives hint datagrams on a UDP port and passes their texts to each :class:`QuestionVectors`.
 
-    The action server keeps two: the reader's fine-tuned encoder reads every message; the stock model ranks a
-    section's passages against it.
+    The action server keeps two when the reader has a fine-tuned encoder (``READER_ENCODER=tuned``): the reader
+    reads every message with both models, and the stock one also ranks a section's passages.
     """
 
     def __init__(self, vectors: QuestionVectors | Sequence[QuestionVectors], host: str, port: int) -> None:

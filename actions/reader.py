@@ -46,6 +46,13 @@ MAX_SECTIONS = 3
 Vectorise = Callable[[Sequence[str]], np.ndarray]
 
 
+def side_by_side(stock: Vectorise, tuned: Vectorise | None) -> Vectorise:
+    """The vectors a reader reads: the stock model's, and the fine-tuned encoder's beside them when it has one."""
+    if tuned is None:
+        return stock
+    return lambda texts: np.hstack([stock(texts), tuned(texts)])
+
+
 class Lexicon:
     """The messages' wording as features: TF-IDF of character n-grams, and of words and word pairs.
 
@@ -225,24 +232,31 @@ class Reader:
 
     HEADS = ("kind", "sections", "procedure")
 
-    def __init__(self, heads: Mapping[str, Head], lexicon: Lexicon, meta: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        heads: Mapping[str, Head],
+        lexicon: Lexicon,
+        meta: Mapping[str, Any] | None = None,
+        folder: Path = DEFAULT_DIR,
+    ) -> None:
         missing = [h for h in self.HEADS if h not in heads]
         if missing:
             raise ValueError(f"reader heads missing: {missing}")
         self._heads = dict(heads)
         self.lexicon = lexicon
         self.meta: dict[str, Any] = dict(meta or {})
+        #: Where the reader is (or will be) saved: its encoder's file is named relative to it.
+        self.folder = folder
 
     @classmethod
     def load(cls, folder: Path = DEFAULT_DIR) -> Reader:
         """The heads ``make reader`` wrote to ``folder``."""
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
-        meta["folder"] = str(folder)
         vocabularies = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
         with np.load(folder / "reader.npz") as arrays:
             heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in cls.HEADS}
             lexicon = Lexicon(vocabularies, {kind: arrays[f"lexicon.{kind}.idf"] for kind in Lexicon.KINDS})
-        return cls(heads, lexicon, meta)
+        return cls(heads, lexicon, meta, folder)
 
     def save(self, folder: Path) -> None:
         """Write the heads and ``meta`` (thresholds, figures) to ``folder``."""
@@ -253,7 +267,6 @@ class Reader:
             arrays.update(head.to_arrays(name))
         np.savez(folder / "reader.npz", **arrays)  # type: ignore[arg-type]
         meta = {**self.meta, "heads": {name: head.meta() for name, head in self._heads.items()}}
-        meta.pop("folder", None)
         (folder / "reader.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
 
     @property
@@ -265,7 +278,20 @@ class Reader:
         encoder = self.meta.get("encoder")
         if not encoder:
             return None
-        return Path(self.meta.get("folder") or DEFAULT_DIR) / str(encoder["file"]), str(encoder["sha256"])
+        return self.folder / str(encoder["file"]), str(encoder["sha256"])
+
+    def encoder_problem(self) -> str | None:
+        """Why the encoder cannot be read with these heads (its file is missing or another one), or none."""
+        from knowledge.onnx_embedder import file_digest
+
+        if self.encoder is None:
+            return None
+        path, expected = self.encoder
+        if not path.is_file():
+            return f"{path} is missing (the reader's encoder): run `make reader`"
+        if file_digest(path) != expected:
+            return f"{path} is not the encoder the reader was fitted on ({expected}): run `make reader`"
+        return None
 
     @property
     def thresholds(self) -> Mapping[str, float]:

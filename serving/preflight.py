@@ -74,7 +74,6 @@ def check_secrets(config: Settings) -> list[str]:
 def check_reader(folder: Path = BUILD_DIR / "reader") -> list[str]:
     """Problems of the reader's models (``make reader``): present, readable, all heads, their encoder's file."""
     from actions.reader import Reader
-    from knowledge.onnx_embedder import file_digest
 
     if not (folder / "reader.json").is_file():
         return [f"{folder}/reader.json is missing: run `make reader`"]
@@ -82,13 +81,8 @@ def check_reader(folder: Path = BUILD_DIR / "reader") -> list[str]:
         reader = Reader.load(folder)
     except (OSError, ValueError, KeyError, zlib.error) as error:
         return [f"{folder} cannot be read ({error}): delete it and run `make reader`"]
-    if reader.encoder is not None:
-        path, expected = reader.encoder
-        if not path.is_file():
-            return [f"{path} is missing (the reader's encoder): run `make reader`"]
-        if file_digest(path) != expected:
-            return [f"{path} is not the encoder the reader was fitted on: run `make reader`"]
-    return []
+    problem = reader.encoder_problem()
+    return [problem] if problem else []
 
 
 def problems(config: Settings, model: Path) -> list[str]:

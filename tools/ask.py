@@ -11,7 +11,6 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ import numpy as np
 from actions.answering import Answerer, Context, Request
 from actions.decide import decide
 from actions.knowledge_service import KnowledgeService
-from actions.reader import Reader
+from actions.reader import Reader, side_by_side
 from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import SentenceTransformerEmbedder
@@ -59,13 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     service = KnowledgeService(config.knowledge_dir, config.index_dir, SentenceTransformerEmbedder())
     request = Request.from_parse({**nlu, "text": args.question})
     model = Reader.load()
-    # The reader reads the stock model's vector and, beside it, its fine-tuned encoder's.
-    tuned = OnnxEmbedder(model.encoder[0]) if model.encoder else None
-
-    def vectorise(texts: Sequence[str]) -> np.ndarray:
-        stock = np.vstack(service.questions.vectors(texts))
-        return np.hstack([stock, tuned.encode(texts)]) if tuned else stock
-
+    vectorise = side_by_side(
+        lambda texts: np.vstack(service.questions.vectors(texts)),
+        OnnxEmbedder(model.encoder[0]).encode if model.encoder else None,
+    )
     reading = model.read(args.question, split_sentences(args.question), vectorise)
     decision = decide(reading, model.thresholds, request.intent, request.confidence)
     print(f"decision   {decision.reply} (row {decision.rule}, p {decision.probability:.3f}) {reading.summary()}")

@@ -50,8 +50,6 @@ MAX_PERSONAL_ANSWERED = 0.02
 #: Between emergencies caught and false alarms: at most this share of other messages called emergencies.
 MAX_FALSE_EMERGENCIES = 0.005
 PROCEDURES_NONE = "none"
-#: The stock model's vector width (all-MiniLM-L6-v2); the tuned encoder's is the same.
-STOCK_WIDTH = 384
 SECTION_GRID = tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2))
 #: How sure the reader must be of "general" to overrule Rasa's desk or out-of-scope intent (1.01: never).
 OVERRULE_GRID = (0.99, 0.95, 0.9, 0.8, 0.7)
@@ -199,20 +197,20 @@ def train_head(
 STOCK_HEADS = ("kind",)
 
 
-def _columns(head: str, columns: int, width: int) -> Any:
+def _columns(head: str, columns: int, stock_width: int | None) -> Any:
     """A diagonal 0/1 matrix keeping, of ``[stock | tuned | n-grams]``, the vector this head reads and the n-grams.
 
     A zeroed column gets a zero weight (its gradient is zero), so every head reads the same feature rows. With no
-    tuned encoder (``width`` is the stock model's 384 alone) every head keeps everything.
+    tuned encoder (``stock_width`` none: the stock vector alone) every head keeps everything.
     """
     from scipy.sparse import diags
 
     keep = np.ones(columns, dtype=np.float32)
-    if width == 2 * STOCK_WIDTH:
+    if stock_width is not None:
         if head in STOCK_HEADS:
-            keep[STOCK_WIDTH:width] = 0.0
+            keep[stock_width : 2 * stock_width] = 0.0
         else:
-            keep[:STOCK_WIDTH] = 0.0
+            keep[:stock_width] = 0.0
     return diags(keep).tocsr()
 
 
@@ -382,7 +380,8 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
     comparison: dict[str, Any] = {}
     kinds_train = np.array([r.kind for r in training])
     kinds_val = np.array([r.kind for r in validation])
-    on = {head: _columns(head, x_train.shape[1], width) for head in Reader.HEADS}
+    # Both encoders are all-MiniLM-L6-v2: with the tuned one, the stock vector is the first half of the width.
+    on = {head: _columns(head, x_train.shape[1], width // 2 if tuned else None) for head in Reader.HEADS}
     heads["kind"], comparison["kind"] = train_head(
         "kind", (x_train @ on["kind"], kinds_train), (x_val @ on["kind"], kinds_val), width, families
     )
@@ -406,7 +405,7 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         width,
         families,
     )
-    reader = Reader(heads, lexicon, {"encoder": _encoder_meta(out) if tuned else None, "folder": str(out)})
+    reader = Reader(heads, lexicon, {"encoder": _encoder_meta(out) if tuned else None}, out)
     read = readings(reader, validation)
     limits, figures = choose_thresholds(validation, read, nlu_parses())
     limits["procedure"] = procedure_threshold(validation, read)

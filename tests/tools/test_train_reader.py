@@ -98,13 +98,14 @@ def test_the_reader_overrules_rasa_only_where_that_answers_few_messages_meant_fo
 
 
 def test_the_kind_head_reads_the_stock_vector_and_the_others_the_tuned_one() -> None:
-    from tools.train_reader import STOCK_WIDTH, _columns
+    from tools.train_reader import _columns
 
-    columns = 2 * STOCK_WIDTH + 5  # [stock | tuned | five n-grams]
-    kind = _columns("kind", columns, 2 * STOCK_WIDTH).diagonal()
-    sections = _columns("sections", columns, 2 * STOCK_WIDTH).diagonal()
-    assert kind[:STOCK_WIDTH].all() and not kind[STOCK_WIDTH : 2 * STOCK_WIDTH].any() and kind[-5:].all()
-    assert not sections[:STOCK_WIDTH].any() and sections[STOCK_WIDTH:].all()
-    assert _columns("procedure", columns, 2 * STOCK_WIDTH).diagonal().tolist() == sections.tolist()
+    width = 384  # all-MiniLM-L6-v2, stock and tuned
+    columns = 2 * width + 5  # [stock | tuned | five n-grams]
+    kind = _columns("kind", columns, width).diagonal()
+    sections = _columns("sections", columns, width).diagonal()
+    assert kind[:width].all() and not kind[width : 2 * width].any() and kind[-5:].all()
+    assert not sections[:width].any() and sections[width:].all()
+    assert _columns("procedure", columns, width).diagonal().tolist() == sections.tolist()
     # No tuned encoder: the stock vector alone, and every head reads all of it.
-    assert _columns("sections", STOCK_WIDTH + 5, STOCK_WIDTH).diagonal().all()
+    assert _columns("sections", width + 5, None).diagonal().all()
