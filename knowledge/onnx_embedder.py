@@ -48,6 +48,9 @@ CHECK_TEXTS = (
 TOKENIZER_FILES = ("tokenizer.json", "sentence_bert_config.json")
 #: Lowest cosine similarity accepted between ONNX and sentence-transformers vectors.
 MIN_AGREEMENT = 0.9999
+#: Lowest cosine similarity accepted between an 8-bit model's vectors and its float model's (per-channel weights
+#: gave 0.98 at worst and 0.99 on average on 200 varied messages, 2026-12-06).
+MIN_QUANTIZED_AGREEMENT = 0.97
 
 
 def model_dir() -> Path:
@@ -120,6 +123,33 @@ class OnnxEmbedder:
         if not rows:
             return np.zeros((0, 384), dtype=np.float32)
         return np.concatenate(rows)
+
+
+def quantize(source: Path, path: Path) -> float:
+    """Write ``source`` with its weights as 8-bit integers to ``path`` (atomically); return the lowest agreement.
+
+    Dynamic quantisation, one scale per output channel: the matrix products run on 8-bit integers, about 2.5 times
+    faster on this machine's CPU (1.9 ms against 5.0 ms a message), and the file is a quarter of the size. The
+    vectors move a little, so whatever reads them must be fitted on the 8-bit model's own vectors (the reader is).
+
+    Raises:
+        RuntimeError: the 8-bit model's vectors are too far from the float model's.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = path.with_name(path.name + f".{os.getpid()}.int8.tmp")
+    quantize_dynamic(str(source), str(partial), per_channel=True, weight_type=QuantType.QInt8)
+    for name in TOKENIZER_FILES:
+        if (source.parent / name).is_file() and source.parent != path.parent:
+            shutil.copyfile(source.parent / name, path.parent / name)
+    reference = OnnxEmbedder(source).encode(CHECK_TEXTS)
+    candidate = OnnxEmbedder(partial).encode(CHECK_TEXTS)
+    agreement = float(np.min(np.sum(reference * candidate, axis=1)))
+    if agreement < MIN_QUANTIZED_AGREEMENT:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"the 8-bit model disagrees with the float one (cosine {agreement:.4f})")
+    partial.replace(path)
+    return agreement
 
 
 def file_digest(path: Path) -> str:

@@ -84,6 +84,8 @@ def test_a_tuned_encoder_kept_for_this_corpus_is_copied_not_tuned_again(
 def test_a_real_fine_tuning_moves_the_vectors_and_exports_what_it_learned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import onnx
+
     from knowledge.embedder import SentenceTransformerEmbedder
     from knowledge.onnx_embedder import OnnxEmbedder
 
@@ -93,8 +95,12 @@ def test_a_real_fine_tuning_moves_the_vectors_and_exports_what_it_learned(
     meta = tune_encoder.build(out, out.parent / "manifest.json", Recipe(epochs=2, batch_size=4))
     losses = meta["training"]["loss_by_epoch"]
     assert len(losses) == 2 and losses[1] < losses[0]
-    # export() checked the ONNX graph against the tuned model (cosine >= 0.9999) before keeping it.
+    # export() checked the ONNX graph against the tuned model (cosine >= 0.9999) before keeping it, and
+    # quantize() its 8-bit copy against the float graph.
     assert meta["onnx_agreement"] >= 0.9999
+    assert meta["int8_agreement"] >= 0.97
+    operators = {node.op_type for node in onnx.load(str(out)).graph.node}
+    assert "DynamicQuantizeLinear" in operators and "MatMulInteger" in operators  # the 8-bit graph is kept
     texts = [r.text for r in ROWS]
     tuned = OnnxEmbedder(out).encode(texts)
     stock = SentenceTransformerEmbedder().encode(texts)
