@@ -141,19 +141,20 @@ $(NLU_VALIDATION): $(MODEL) $(CORPUS) bot/parse_texts.py
 	$(ACT_PY) -m tools.train_reader --validation-texts build/reader-nlu/texts.jsonl
 	$(RASA_PY) -m bot.parse_texts $(MODEL) build/reader-nlu/texts.jsonl $@
 
-# The reader's encoder, fine-tuned on the corpus's training writers and the team's NLU examples (about 4 minutes
+# The reader's encoder, fine-tuned on the corpus's training writers and the team's NLU examples (about 5 minutes
 # on 2 cores). A staff correction (data/nlu/reviewed.yml) refits the heads below, and never tunes it again.
 $(TUNED_ENCODER): $(CORPUS) $(filter-out data/nlu/reviewed.yml,$(wildcard data/nlu/*.yml)) tools/tune_encoder.py | $(ONNX_MODEL)
-	@echo "==> the reader's encoder, fine-tuned on the corpus (about 4 minutes when the corpus changed)"
+	@echo "==> the reader's encoder, fine-tuned on the corpus (about 5 minutes when the corpus changed)"
 	$(ACT_PY) -m tools.tune_encoder --cache $(ENCODER_CACHE)
 	touch $@
 
 # The reader's models (actions/reader.py): trained on the corpus's training writers and the team's NLU
 # examples, compared, calibrated and thresholded on the validation writers (tools/train_reader.py).
-# READER_ENCODER=tuned: the section and page heads read the fine-tuned encoder's vector beside the stock one
-# (better answers, one more embedding per message: see the README's "The reader's encoder"). The choice is kept in
-# a file rewritten only when it changes, so that changing it retrains the reader.
-READER_ENCODER ?= stock
+# READER_ENCODER=tuned (the default): the section and page heads read the fine-tuned encoder's vector beside the
+# stock one (better answers for one more, 8-bit, embedding a message: see the README's "The reader's encoder");
+# stock: the stock vector alone. The choice is kept in a file rewritten only when it changes, so that changing it
+# retrains the reader.
+READER_ENCODER ?= tuned
 READER_CHOICE := build/reader-choice.txt
 $(READER_CHOICE): FORCE
 	@mkdir -p $(@D); echo "$(READER_ENCODER)" | cmp -s - $@ || echo "$(READER_ENCODER)" > $@

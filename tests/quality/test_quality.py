@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow
 #: Floors (see the issue notes for the measured figures).
 #: Issue 21 (the learned reader) measured 0.916 (0.979 with the old rules): the reader narrows ("did you mean")
 #: questions that the old classifier answered outright. With twenty-one writers and word n-grams (2026-12-06,
-#: third pass) it measured 0.928; 0.930 with twenty-three and the decision's best-section gate. Below the
-#: issue's 0.97 target; the floor keeps it from falling further.
-MIN_HELDOUT_ACCURACY = 0.91
+#: third pass) it measured 0.928; 0.930 with twenty-three and the decision's best-section gate; 0.940 with
+#: twenty-seven and the fine-tuned encoder. Below the issue's 0.97 target; the floor keeps it from falling further.
+MIN_HELDOUT_ACCURACY = 0.92
 MIN_EMERGENCY_RECALL = 1.0
 #: Issue 21 measured 0.0055 (4 of 727 ordinary messages, all from the learned emergency decision, whose
 #: threshold is chosen on the validation writers for recall), then 0.0028 (2 of 727) with twenty-one writers and
@@ -46,12 +46,13 @@ PUBLIC_SETS = ("public_style", "real_patients_dev")
 #: reported by make eval; these floors rise towards them as the reader improves.
 #: Measured on 2026-12-06 (make eval): 0.705 / 0.043 / 0.090 / 0.952 / 0.0023 with ten writers, 0.774 / 0.033 /
 #: 0.057 / 0.968 / 0.0 with twenty-one and word n-grams, 0.779 / 0.024 / 0.057 / 0.968 / 0.0 with twenty-three,
-#: the reader overruling Rasa's out-of-scope intent and the best-section gate; against the old rules' 0.700 /
-#: 0.157 / 0.396 / 0.855 / 0.0023.
+#: the reader overruling Rasa's out-of-scope intent and the best-section gate; 0.821 / 0.026 / 0.043 / 0.968 / 0.0
+#: with twenty-seven writers and the fine-tuned encoder (8-bit); against the old rules' 0.700 / 0.157 / 0.396 /
+#: 0.855 / 0.0023. The floors leave a little room: a fine-tuning on another CPU may not give the same weights.
 CORPUS_TEST_FLOORS = {
-    "general_accuracy": (">=", 0.76),
+    "general_accuracy": (">=", 0.80),
     "confident_wrong_rate": ("<=", 0.035),
-    "personal_answered_rate": ("<=", 0.08),
+    "personal_answered_rate": ("<=", 0.06),
     "emergency_recall": (">=", 0.95),
     "privacy_prompt_not_asked_rate": ("<=", 0.005),
 }
