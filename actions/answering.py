@@ -93,6 +93,10 @@ class Answerer:
         procedure = self._procedure(named, context, reading)
         if decision.reply == HAND_OFF and decision.response:
             return self._hand_off(decision.response, procedure)
+        # The patient answers the bot's "which procedure?" with a name (Rasa: inform_procedure): the question
+        # waiting for it is answered, not one the models read into the name alone ("it's the echo": what it is).
+        if request.intent == "inform_procedure" and context.pending_question and named:
+            return self._name_alone(request, context, named)
         if decision.reply == ANSWER:
             return self._answer_decided(request, context, reading, decision, named, procedure)
         if request.intent == "inform_procedure":

@@ -65,6 +65,28 @@ def test_question_before_procedure_is_known_asks_which_and_remembers(answerer: A
     assert named.pending_question is None
 
 
+def test_a_name_given_when_asked_which_answers_the_waiting_question_even_if_read_as_a_question(
+    answerer: Answerer,
+) -> None:
+    # "it's the echocardiogram" after "which procedure?": the models may read "what is it" into a name alone.
+    named = answerer.respond(
+        Request("inform_procedure", "its the echocardiogram", ("93306",)),
+        Context(pending_question="ask_duration", pending_text="how long does it take"),
+        reading("summary"),
+        answer("summary"),
+    )
+    assert named.procedure == "93306"
+    assert named.answer_section == "duration"
+    # Without a waiting question, the same reading is answered as read.
+    unasked = answerer.respond(
+        Request("inform_procedure", "its the echocardiogram", ("93306",)),
+        Context(),
+        reading("summary"),
+        answer("summary"),
+    )
+    assert unasked.answer_section == "summary"
+
+
 def test_the_readers_clear_page_guess_is_used_when_nothing_names_a_page(answerer: Answerer) -> None:
     sure = reading("duration", procedures={"45378": 0.95, "none": 0.05})
     turn = answerer.respond(Request("ask_duration", "how long is the bowel scope"), Context(), sure, answer("duration"))
