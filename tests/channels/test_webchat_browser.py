@@ -95,7 +95,12 @@ def rasa_webchat_page(servers: Any, bot_settings: Settings) -> Iterator[str]:
 
 
 def bot_texts(driver: webdriver.Chrome) -> list[str]:
-    return [e.get_attribute("textContent") or "" for e in driver.find_elements(By.CSS_SELECTOR, ".rw-response")]
+    """The bot's messages, read in one script: rasa-webchat re-renders its list while a reply arrives, so an
+    element found by one WebDriver call may be gone by the next (a stale element reference)."""
+    texts = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.rw-response'), e => e.textContent || '');"
+    )
+    return [str(text) for text in texts]
 
 
 def wait_for_bot(driver: webdriver.Chrome, count: int, timeout: float = 60) -> list[str]:
