@@ -125,6 +125,11 @@ class OnnxEmbedder:
         return np.concatenate(rows)
 
 
+def lowest_cosine(reference: Any, candidate: Any) -> float:
+    """The lowest cosine similarity between two embedders' vectors of :data:`CHECK_TEXTS` (both normalise)."""
+    return float(np.min(np.sum(reference.encode(CHECK_TEXTS) * candidate.encode(CHECK_TEXTS), axis=1)))
+
+
 def quantize(source: Path, path: Path) -> float:
     """Write ``source`` with its weights as 8-bit integers to ``path`` (atomically); return the lowest agreement.
 
@@ -137,14 +142,13 @@ def quantize(source: Path, path: Path) -> float:
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + f".{os.getpid()}.int8.tmp")
     quantize_dynamic(str(source), str(partial), per_channel=True, weight_type=QuantType.QInt8)
     for name in TOKENIZER_FILES:
         if (source.parent / name).is_file() and source.parent != path.parent:
             shutil.copyfile(source.parent / name, path.parent / name)
-    reference = OnnxEmbedder(source).encode(CHECK_TEXTS)
-    candidate = OnnxEmbedder(partial).encode(CHECK_TEXTS)
-    agreement = float(np.min(np.sum(reference * candidate, axis=1)))
+    agreement = lowest_cosine(OnnxEmbedder(source), OnnxEmbedder(partial))
     if agreement < MIN_QUANTIZED_AGREEMENT:
         partial.unlink(missing_ok=True)
         raise RuntimeError(f"the 8-bit model disagrees with the float one (cosine {agreement:.4f})")
@@ -201,9 +205,7 @@ def export(path: Path = DEFAULT_PATH, source: Path | None = None) -> float:
         opset_version=17,
         dynamo=False,
     )
-    reference = SentenceTransformerEmbedder(folder=source).encode(CHECK_TEXTS)
-    candidate = OnnxEmbedder(partial).encode(CHECK_TEXTS)
-    agreement = float(np.min(np.sum(reference * candidate, axis=1)))
+    agreement = lowest_cosine(SentenceTransformerEmbedder(folder=source), OnnxEmbedder(partial))
     if agreement < MIN_AGREEMENT:
         partial.unlink(missing_ok=True)
         raise RuntimeError(f"exported model disagrees with sentence-transformers (cosine {agreement:.6f})")

@@ -253,7 +253,6 @@ def build(
         exported = Path(folder) / "onnx" / out.name if recipe.int8 else out
         agreement = export(exported, source=Path(folder))
         if recipe.int8:
-            out.parent.mkdir(parents=True, exist_ok=True)
             int8_agreement = round(quantize(exported, out), 6)
     meta = {
         "corpus_digest": digest,
