@@ -41,6 +41,9 @@ from tools.corpus import KINDS, Row, corpus, training_rows
 from tools.tune_encoder import TUNED_PATH
 
 CACHE = BUILD_DIR / "reader-cache"
+#: How the cached vectors were computed; a new version starts new cache files. 2: each text embedded in a run of its
+#: own (``knowledge.onnx_embedder.OnnxEmbedder.encode``), so that a vector does not depend on its batch-mates.
+CACHE_VERSION = 2
 #: Rasa's intents for the validation writers' messages (``make reader`` writes it with bot/parse_texts.py).
 NLU_VALIDATION = BUILD_DIR / "reader-nlu" / "validation.jsonl"
 SEED = 42
@@ -76,12 +79,13 @@ def embed(texts: Sequence[str], encoder: Path | None = None) -> np.ndarray:
     """The texts' vectors by ``encoder`` (an exported ONNX model; the stock model when none), cached by text.
 
     Each encoder has its own cache file, named by its digest for a tuned one, so a retrain embeds only new
-    messages, and a newly tuned encoder starts a new cache (the old one is removed).
+    messages, and a newly tuned encoder starts a new cache (the old one is removed). The embedder runs each text
+    alone, so a cached vector is the one the action server computes for that message, whatever the cache's history.
     """
     from actions.runtime import question_embedder
     from knowledge.onnx_embedder import OnnxEmbedder, file_digest
 
-    name = f"vectors-{file_digest(encoder)}.npz" if encoder else "vectors.npz"
+    name = f"vectors-v{CACHE_VERSION}-{file_digest(encoder)}.npz" if encoder else f"vectors-v{CACHE_VERSION}.npz"
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / name
     known: dict[str, np.ndarray] = {}
@@ -92,16 +96,13 @@ def embed(texts: Sequence[str], encoder: Path | None = None) -> np.ndarray:
     missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in known]
     if missing:
         embedder = OnnxEmbedder(encoder, threads=None) if encoder else question_embedder(None)
-        unique = dict(missing)
-        items = list(unique.items())
-        for start in range(0, len(items), 64):
-            chunk = items[start : start + 64]
-            vectors = embedder.encode([t for _, t in chunk])
-            for (k, _), v in zip(chunk, vectors, strict=True):
-                known[k] = np.asarray(v, dtype=np.float32)
+        items = list(dict(missing).items())
+        vectors = embedder.encode([t for _, t in items])
+        known.update({k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(items, vectors, strict=True)})
         np.savez(path, **known)  # type: ignore[arg-type]
-        for stale in CACHE.glob("vectors-*.npz"):
-            if stale != path:
+        stock = CACHE / f"vectors-v{CACHE_VERSION}.npz"
+        for stale in CACHE.glob("vectors*.npz"):
+            if stale not in (path, stock):
                 stale.unlink()
     return np.vstack([known[k] for k in keys]).astype(np.float32)
 

@@ -103,6 +103,9 @@ def test_a_real_fine_tuning_moves_the_vectors_and_exports_what_it_learned(
     assert "DynamicQuantizeLinear" in operators and "MatMulInteger" in operators  # the 8-bit graph is kept
     texts = [r.text for r in ROWS]
     tuned = OnnxEmbedder(out).encode(texts)
+    # The 8-bit graph quantises activations with one scale per run: each text runs alone, so that its vector is
+    # the same whatever it is embedded with (a message with its sentences, a cache's chunk of the corpus).
+    assert np.array_equal(tuned, np.vstack([OnnxEmbedder(out).encode([t]) for t in texts]))
     stock = SentenceTransformerEmbedder().encode(texts)
     assert tuned.shape == stock.shape
     assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-4)
