@@ -95,6 +95,9 @@ class OnnxEmbedder:
                 folder = tokenizer_dir(self.path)
                 tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
                 tokenizer.enable_truncation(_max_seq_length(folder))
+                # The model package's tokenizer.json pads every text to 128 tokens: one text a run needs no padding,
+                # and with it a short message cost eight times the work (31.6 against 3.7 ms, 2026-12-07).
+                tokenizer.no_padding()
                 options = onnxruntime.SessionOptions()
                 if self._threads:
                     options.intra_op_num_threads = self._threads

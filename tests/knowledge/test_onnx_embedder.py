@@ -38,6 +38,14 @@ def test_the_same_vectors_in_a_list_as_one_at_a_time(reference: np.ndarray) -> N
     assert np.allclose(np.linalg.norm(listed, axis=1), 1.0, atol=1e-5)
 
 
+def test_a_text_is_not_padded() -> None:
+    # The package's tokenizer.json pads to 128 tokens; a text embedded alone needs none (eight times the work).
+    embedder = OnnxEmbedder(DEFAULT_PATH)
+    _, tokenizer = embedder._load()
+    assert tokenizer.padding is None
+    assert len(tokenizer.encode("hi").ids) == 3  # [CLS] hi [SEP]
+
+
 def test_same_model_id_so_either_reads_the_others_index() -> None:
     assert OnnxEmbedder.model_id == SentenceTransformerEmbedder.model_id
     assert OnnxEmbedder(DEFAULT_PATH).encode([]).shape == (0, 384)
