@@ -7,14 +7,14 @@ guess is right for 0.93. This step trains the model's six layers on the corpus's
 softmax heads on the normalised sentence vector (the kind, one of the sections asked, the procedure), then throws the
 heads away and exports the encoder for ONNX Runtime, with 8-bit weights and its tokenizer files, beside the reader's
 heads (``build/reader/encoder/``). With ``make reader`` (``READER_ENCODER=tuned``, the default) the reader's section and
-page heads are then fitted on its vectors (the kind head keeps the stock model's: see ``tools/train_reader.py``,
-``STOCK_HEADS``).
+page heads are then fitted on its vectors (the kind head keeps the stock model's: see
+``tools/train_reader.py``, ``HEAD_VECTORS``).
 
 The stock model stays for the knowledge base: passages are ranked against the question with it, as before.
 
 It learns from the corpus's training writers and the team's NLU examples, but not from the staff's corrections
 (``data/nlu/reviewed.yml``, written by ``make review-export``): a correction refits the reader's heads, a couple of
-minutes, and never this step (about 5 minutes on 2 cores). Batches are made
+minutes, and never this step (about 6 minutes on 2 cores). Batches are made
 of messages of similar length, so that a batch of short questions is not padded to a story's length.
 """
 
@@ -241,7 +241,7 @@ def build(
             shutil.copyfile(file, out.parent / file.name)
         print(f"reader encoder: copied from {kept} (tuned on this corpus before)")
         return dict(json.loads(manifest.read_text(encoding="utf-8")))
-    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} corpus messages (about 5 minutes)")
+    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} corpus messages (about 6 minutes)")
     model, figures = tune(rows, recipe)
     with tempfile.TemporaryDirectory(prefix="reader-encoder-") as folder:
         model.save(folder)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actions.decide import ANSWER, DECLINE, HAND_OFF, Decision
 from actions.reader import Reading, SectionGuess
 from tools.corpus import Row
@@ -97,15 +99,18 @@ def test_the_reader_overrules_rasa_only_where_that_answers_few_messages_meant_fo
     assert figures["general_right"] == round(50 / 70, 4)
 
 
-def test_the_kind_head_reads_the_stock_vector_and_the_others_the_tuned_one() -> None:
+def test_each_head_reads_the_vectors_it_was_chosen_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools import train_reader
     from tools.train_reader import _columns
 
     width = 384  # all-MiniLM-L6-v2, stock and tuned
     columns = 2 * width + 5  # [stock | tuned | five n-grams]
     kind = _columns("kind", columns, width).diagonal()
     sections = _columns("sections", columns, width).diagonal()
-    assert kind[:width].all() and not kind[width : 2 * width].any() and kind[-5:].all()
+    assert kind[:width].all() and not kind[width : 2 * width].any() and kind[-5:].all()  # the stock vector
     assert not sections[:width].any() and sections[width:].all()
     assert _columns("procedure", columns, width).diagonal().tolist() == sections.tolist()
+    monkeypatch.setitem(train_reader.HEAD_VECTORS, "kind", "both")
+    assert _columns("kind", columns, width).diagonal().all()
     # No tuned encoder: the stock vector alone, and every head reads all of it.
     assert _columns("sections", width + 5, None).diagonal().all()
