@@ -115,6 +115,10 @@ def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
     after = loaded.read("does it hurt", [], vectors)
     assert after.kinds == pytest.approx(before.kinds)
     assert [s.section for s in after.sections] == [s.section for s in before.sections]
+    # Loaded in the features' float64 (no conversion of the whole matrix on every product); saved in float32.
+    assert all(w.dtype == np.float64 and w.flags["C_CONTIGUOUS"] for h in loaded._heads.values() for w in h.weights)
+    with np.load(tmp_path / "reader.npz") as saved:
+        assert {saved[key].dtype for key in saved.files if not key.startswith("lexicon.")} == {np.dtype(np.float32)}
 
 
 def test_a_reader_without_all_heads_is_refused(reader: Reader) -> None:
