@@ -131,14 +131,9 @@ class Answerer:
         procedure: str | None,
     ) -> Turn:
         question = SECTION_INTENTS.get(decision.sections[0])
-        # A name several pages share ("stress test") asks which, unless the conversation is about one of them or
-        # the reader's page head, reading the whole message ("the scope down the throat"), is sure of one of them
-        # at its threshold (chosen on the validation writers for 98% right guesses).
+        # A name several pages share ("stress test") asks which, unless the conversation is about one of them.
         if not named and request.ambiguous and context.procedure not in request.ambiguous[-1]:
-            code, probability = reading.procedure(among=request.ambiguous[-1])
-            if code is None or probability < self._procedure_threshold:
-                return self._ask_which(request.ambiguous[-1], question, context.procedure)
-            procedure = code
+            return self._ask_which(request.ambiguous[-1], question, context.procedure)
         if not named and request.related and context.procedure not in request.related[0][1]:
             return self._offer_related(request.related[0], question, context.procedure)
         if procedure is None:

@@ -130,22 +130,6 @@ def test_shared_name_asks_which_one(answerer: Answerer) -> None:
     assert turn.pending_question == "ask_duration"
 
 
-def test_a_shared_name_is_answered_when_the_page_head_is_sure_of_one_of_its_pages(answerer: Answerer) -> None:
-    request = Request("ask_duration", "how long is the stress test with the injection", ambiguous=(("78452", "93015"),))
-    sure = reading("duration", procedures={"78452": 0.9, "93015": 0.08, "none": 0.02})
-    turn = answerer.respond(request, Context(), sure, answer("duration"))
-    assert (turn.procedure, turn.answer_section) == ("78452", "duration")
-    # Unsure between them, or sure of a page the name does not cover: the patient is asked which.
-    unsure = reading("duration", procedures={"78452": 0.45, "93015": 0.45, "none": 0.1})
-    assert (
-        answerer.respond(request, Context(), unsure, answer("duration")).utterances[0].response == "utter_ask_which_of"
-    )
-    elsewhere = reading("duration", procedures={"45378": 0.95, "78452": 0.03, "none": 0.02})
-    assert answerer.respond(request, Context(), elsewhere, answer("duration")).utterances[0].response == (
-        "utter_ask_which_of"
-    )
-
-
 def test_a_shared_name_asks_which_even_when_the_conversation_has_another_page(answerer: Answerer) -> None:
     request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
     turn = answerer.respond(request, Context(procedure="45378"), reading("duration"), answer("duration"))
