@@ -192,7 +192,7 @@ def train_head(
 
 
 #: Which vectors each head reads, with the n-grams: the stock model's, the fine-tuned encoder's, or both side by side.
-#: Compared on the validation writers (2026-12-07, 33 writers). The section head: calibrated log-loss 0.785 on the
+#: Compared on the validation writers (2026-12-07, 33 writers). The section head: log-loss 0.785 on the
 #: tuned vector, 0.796 on both. The kind head, which decides emergencies and the patient's own case: log-loss 0.123
 #: on the stock vector, 0.087 on the tuned one, 0.085 on both; but in make eval's validation figures, on both it
 #: caught 118 of the 120 emergencies against 119 on the stock vector (personal answered 1 of 421 against 4, general
