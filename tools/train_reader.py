@@ -196,8 +196,8 @@ def train_head(
 #: tuned vector, 0.796 on both. The kind head, which decides emergencies and the patient's own case: log-loss 0.123
 #: on the stock vector, 0.087 on the tuned one, 0.085 on both; but in make eval's validation figures, on both it
 #: caught 118 of the 120 emergencies against 119 on the stock vector (personal answered 1 of 421 against 4, general
-#: right 0.843 against 0.840, held-out 0.936 against 0.940). Every emergency recognised comes first, and the stock
-#: kind head meets the personal target too, so it stays.
+#: right 0.843 against 0.840, held-out 0.936 against 0.940; both with 20d058c's shared-name change, since undone).
+#: Every emergency recognised comes first, and the stock kind head meets the personal target too, so it stays.
 HEAD_VECTORS = {"kind": "stock", "sections": "tuned", "procedure": "tuned"}
 
 
