@@ -116,11 +116,7 @@ class Answerer:
             return code or named[-1]
         if context.procedure:
             return context.procedure
-        return self._settle((), reading)
-
-    def _settle(self, choices: Sequence[str], reading: Reading) -> str | None:
-        """The page (among ``choices``, else any) the reader is sure of, or ``None`` to ask which."""
-        code, probability = reading.procedure(among=choices)
+        code, probability = reading.procedure()
         if code and self._kb.procedure_name(code) and probability >= self._procedure_threshold:
             return code
         return None
@@ -136,14 +132,8 @@ class Answerer:
     ) -> Turn:
         question = SECTION_INTENTS.get(decision.sections[0])
         # A name several pages share ("stress test") asks which, unless the conversation is about one of them.
-        # A family word ("scope") asks too, unless the reader's page head, reading the whole message ("the scope
-        # down the throat"), is sure of one of its pages at the threshold chosen on the validation writers.
         if not named and request.ambiguous and context.procedure not in request.ambiguous[-1]:
-            choices = request.ambiguous[-1]
-            settled = self._settle(choices, reading) if choices in request.family else None
-            if settled is None:
-                return self._ask_which(choices, question, context.procedure)
-            procedure = settled
+            return self._ask_which(request.ambiguous[-1], question, context.procedure)
         if not named and request.related and context.procedure not in request.related[0][1]:
             return self._offer_related(request.related[0], question, context.procedure)
         if procedure is None:

@@ -51,8 +51,6 @@ class Request:
     text: str
     procedures: tuple[str, ...] = ()
     ambiguous: tuple[tuple[str, ...], ...] = ()
-    #: The ``ambiguous`` entries that only family words gave ("scope"), not a name the pages share.
-    family: tuple[tuple[str, ...], ...] = ()
     #: Procedures only a page's Similar Codes names: (code, pages that list it).
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: The intent classifier's confidence in ``intent``.
@@ -65,10 +63,8 @@ class Request:
         """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
         entities = message.get("entities") or []
 
-        def values(kind: str, role: str | None = None) -> list[str]:
-            return [
-                str(e["value"]) for e in entities if e.get("entity") == kind and (role is None or e.get("role") == role)
-            ]
+        def values(kind: str) -> list[str]:
+            return [str(e["value"]) for e in entities if e.get("entity") == kind]
 
         related = []
         for value in values(entities_format.RELATED):
@@ -83,10 +79,6 @@ class Request:
             text=message.get("text") or "",
             procedures=tuple(values(entities_format.PROCEDURE)),
             ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
-            family=tuple(
-                entities_format.decode_codes(v)
-                for v in values(entities_format.AMBIGUOUS, role=entities_format.FAMILY_ROLE)
-            ),
             related=tuple(related),
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
             language=str(message.get("language") or "en"),

@@ -130,28 +130,6 @@ def test_shared_name_asks_which_one(answerer: Answerer) -> None:
     assert turn.pending_question == "ask_duration"
 
 
-def test_a_family_word_is_answered_when_the_page_head_is_sure_of_one_of_its_pages(answerer: Answerer) -> None:
-    scope = ("29881", "43235", "45378")
-    request = Request("ask_duration", "how long is the scope down the throat", ambiguous=(scope,), family=(scope,))
-    sure = reading("duration", procedures={"43235": 0.93, "45378": 0.05, "none": 0.02})
-    turn = answerer.respond(request, Context(), sure, answer("duration"))
-    assert (turn.procedure, turn.answer_section) == ("43235", "duration")
-    # Unsure among them, or sure of a page the word does not cover: the patient is asked which.
-    unsure = reading("duration", procedures={"43235": 0.45, "45378": 0.45, "none": 0.1})
-    elsewhere = reading("duration", procedures={"70551": 0.95, "43235": 0.03, "none": 0.02})
-    for read in (unsure, elsewhere):
-        turn = answerer.respond(request, Context(), read, answer("duration"))
-        assert turn.utterances[0].response == "utter_ask_which_of"
-
-
-def test_a_shared_name_asks_which_even_when_the_page_head_is_sure(answerer: Answerer) -> None:
-    # Writers call the treadmill test "stress test"; a patient booked for the nuclear one must not get its answer.
-    request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
-    sure = reading("duration", procedures={"93015": 0.97, "78452": 0.02, "none": 0.01})
-    turn = answerer.respond(request, Context(), sure, answer("duration"))
-    assert turn.utterances[0].response == "utter_ask_which_of"
-
-
 def test_a_shared_name_asks_which_even_when_the_conversation_has_another_page(answerer: Answerer) -> None:
     request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
     turn = answerer.respond(request, Context(procedure="45378"), reading("duration"), answer("duration"))
@@ -280,17 +258,3 @@ def test_a_name_alone_introduces_the_page(answerer: Answerer) -> None:
     assert turn.procedure == "77067"
     assert turn.answer_section == "summary"
     assert turn.utterances[0].response == "utter_introduce"
-
-
-def test_a_parse_gives_the_family_words_apart_from_the_shared_names() -> None:
-    parse = {
-        "text": "is the scope or the stress test longer",
-        "intent": {"name": "ask_duration", "confidence": 0.9},
-        "entities": [
-            {"entity": "procedure_ambiguous", "value": "29881|43235|45378", "role": "family"},
-            {"entity": "procedure_ambiguous", "value": "78452|93015"},
-        ],
-    }
-    request = Request.from_parse(parse)
-    assert request.ambiguous == (("29881", "43235", "45378"), ("78452", "93015"))
-    assert request.family == (("29881", "43235", "45378"),)
