@@ -5,7 +5,7 @@ Probabilities are calibrated on the corpus's validation writers.
 | # | when | reply |
 |---|---|---|
 | 0 | the patient tapped a choice (a button's payload, ``/ask_duration``) | what was chosen |
-| 1 | emergency ≥ ``emergency`` | the emergency numbers, nothing else |
+| 1 | emergency (the kind or the alarm head, the higher) ≥ ``emergency`` | the emergency numbers, nothing else |
 | 2 | own results, symptoms after, or own case ≥ ``personal`` | hand off to the care team |
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
@@ -113,7 +113,7 @@ def decide(
 ) -> Decision:
     """The table above, applied to one reading and the intent Rasa heard (with its confidence)."""
     t = thresholds(limits)
-    emergency = reading.p("emergency")
+    emergency = reading.emergency
     if emergency >= t["emergency"]:
         return Decision(EMERGENCY, "utter_emergency", probability=emergency, rule=1)
     if reading.personal >= t["personal"]:

@@ -7,14 +7,16 @@ and writes them to ``build/reader/``. Here they only run: a few matrix
 products per message in NumPy, on the question vectors that
 :mod:`actions.question_vectors` has ready.
 
-Three heads:
+Three heads, and a fourth beside the first:
 
 - **kind**: general question, the patient's own results / symptoms after / own
   case, cost, scheduling, prescription, a person, emergency, privacy, small
   talk, out of scope, other language (softmax);
 - **sections**: which of the page's sections a general question asks about
   (softmax; a message of several questions is read sentence by sentence);
-- **procedure**: which page, or none (softmax), used when no name is found.
+- **procedure**: which page, or none (softmax), used when no name is found;
+- **alarm** (optional): the kinds again, by a model that reads the stock vector only; only its emergency
+  probability is used, as a second, recall-first emergency reading (:attr:`Reading.emergency`).
 
 A message of several sentences is also read sentence by sentence, to find
 which sentence asks each section (its words rank that section's passages).
@@ -133,6 +135,9 @@ class Reading:
     order: Mapping[str, int] = field(default_factory=dict)
     #: For a message of several sentences: each sentence's own likeliest section, read apart.
     sentence_sections: tuple[SectionGuess, ...] = ()
+    #: The emergency net's second reading: how likely an emergency is by the kind model that reads the stock
+    #: vector alone (the ``alarm`` head; 0 when the reader has none). See :attr:`emergency`.
+    alarm: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -142,6 +147,14 @@ class Reading:
     def p(self, *kinds: str) -> float:
         """The probability that the message is one of ``kinds``."""
         return float(sum(self.kinds.get(k, 0.0) for k in kinds))
+
+    @property
+    def emergency(self) -> float:
+        """How likely an emergency is: the higher of the kind head's reading and the alarm head's.
+
+        Two models that learned apart, either of which may raise the alarm (recall first, like the red flags).
+        """
+        return max(self.p("emergency"), self.alarm)
 
     @property
     def personal(self) -> float:
@@ -162,7 +175,7 @@ class Reading:
         return {
             "kinds": {k: round(v, 3) for k, v in top},
             "personal": round(self.personal, 3),
-            "emergency": round(self.p("emergency"), 3),
+            "emergency": round(self.emergency, 3),
             "sections": {s.section: round(s.probability, 3) for s in self.sections},
         }
 
@@ -233,6 +246,8 @@ class Reader:
     """The three trained heads, applied to a message's vectors."""
 
     HEADS = ("kind", "sections", "procedure")
+    #: Heads a reader may have: a reader trained before the alarm existed loads without one.
+    OPTIONAL_HEADS = ("alarm",)
 
     def __init__(
         self,
@@ -256,7 +271,8 @@ class Reader:
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
         vocabularies = json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))
         with np.load(folder / "reader.npz") as arrays:
-            heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in cls.HEADS}
+            names = [*cls.HEADS, *(h for h in cls.OPTIONAL_HEADS if h in meta["heads"])]
+            heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in names}
             lexicon = Lexicon(vocabularies, {kind: arrays[f"lexicon.{kind}.idf"] for kind in Lexicon.KINDS})
         return cls(heads, lexicon, meta, folder)
 
@@ -324,12 +340,17 @@ class Reader:
         for i, guess in enumerate(apart):
             order.setdefault(guess.section, i + 1)
         procedure_p = procedure_head.probabilities(rows[:1])[0]
+        alarm_head = self._heads.get("alarm")
+        alarm = 0.0
+        if alarm_head is not None and "emergency" in alarm_head.classes:
+            alarm = float(alarm_head.probabilities(rows[:1])[0, alarm_head.classes.index("emergency")])
         return Reading(
             kinds=kind_p,
             sections=tuple(guesses),
             procedures=dict(zip(procedure_head.classes, (float(p) for p in procedure_p), strict=True)),
             order=order,
             sentence_sections=apart,
+            alarm=alarm,
         )
 
     def read(self, text: str, sentences: Sequence[str], vectorise: Vectorise) -> Reading:

@@ -20,6 +20,15 @@ def test_an_emergency_wins_over_everything() -> None:
     assert (decision.reply, decision.rule) == (EMERGENCY, 1)
 
 
+def test_the_alarm_heads_emergency_wins_though_the_kind_head_reads_a_general_question() -> None:
+    sure = (SectionGuess("duration", 0.95, ""),)
+    read = Reading(kinds={"general": 0.9, "emergency": 0.05}, sections=sure, alarm=0.4)
+    decision = decide(read, LIMITS)
+    assert (decision.reply, decision.rule, decision.probability) == (EMERGENCY, 1, 0.4)
+    quiet = Reading(kinds={"general": 0.9, "emergency": 0.05}, sections=sure, alarm=0.2)
+    assert decide(quiet, LIMITS).reply == ANSWER
+
+
 def test_a_personal_case_is_handed_off_even_when_a_section_is_sure() -> None:
     read = reading({"symptoms_after": 0.3, "own_case": 0.15, "general": 0.55}, ("recovery", 0.9))
     decision = decide(read, LIMITS)

@@ -121,6 +121,27 @@ def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
         assert {saved[key].dtype for key in saved.files if not key.startswith("lexicon.")} == {np.dtype(np.float32)}
 
 
+def test_the_alarm_head_raises_the_emergency_reading_the_kind_head_misses(reader: Reader, tmp_path: Path) -> None:
+    # A second kinds model that reads "does it hurt" (the embedding's second unit) as an emergency.
+    width = reader._heads["kind"].weights[0].shape[0]
+    w = np.zeros((width, 2), dtype=np.float32)
+    w[1, 1] = 6.0
+    alarmed = Reader(
+        {**reader._heads, "alarm": Head(("general", "emergency"), (w,), (np.zeros(2, dtype=np.float32),))},
+        reader.lexicon,
+        reader.meta,
+    )
+    plain = reader.read("does it hurt", [], vectors)
+    assert plain.alarm == 0.0 and plain.emergency == pytest.approx(plain.p("emergency")) and plain.emergency < 0.4
+    read = alarmed.read("does it hurt", [], vectors)
+    assert read.kinds == pytest.approx(plain.kinds)  # the kinds are the kind head's alone
+    assert read.alarm > 0.99 and read.emergency == read.alarm and read.summary()["emergency"] > 0.99
+    alarmed.save(tmp_path)
+    assert Reader.load(tmp_path).read("does it hurt", [], vectors).alarm == pytest.approx(read.alarm)
+    reader.save(tmp_path / "without")
+    assert Reader.load(tmp_path / "without").read("does it hurt", [], vectors).alarm == 0.0
+
+
 def test_a_reader_without_all_heads_is_refused(reader: Reader) -> None:
     with pytest.raises(ValueError, match="heads missing"):
         Reader({}, Lexicon.fit(TEXTS, min_df=1))
