@@ -5,8 +5,8 @@ Probabilities are calibrated on the corpus's validation writers.
 | # | when | reply |
 |---|---|---|
 | 0 | the patient tapped a choice (a button's payload, ``/ask_duration``) | what was chosen |
-| 1 | emergency (the kind or the alarm head, the higher) ≥ ``emergency`` | the emergency numbers, nothing else |
-| 2 | own results, symptoms after, or own case ≥ ``personal`` | hand off to the care team |
+| 1 | emergency (the kind head's or the second opinion's) ≥ ``emergency`` | the emergency numbers, nothing else |
+| 2 | own results, symptoms after, or own case (either opinion) ≥ ``personal`` | hand off to the care team |
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
 | | ... but what Rasa heard counts in rows 3 and 4 only while general < ``overrule`` | |
@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from actions.reader import MAX_SECTIONS, PERSONAL_KINDS, Reading
+from actions.reader import MAX_SECTIONS, Reading
 from knowledge.intents import INTENT_SECTIONS
 
 #: Replies (what kind of thing the bot says).
@@ -117,8 +117,7 @@ def decide(
     if emergency >= t["emergency"]:
         return Decision(EMERGENCY, "utter_emergency", probability=emergency, rule=1)
     if reading.personal >= t["personal"]:
-        own = max(PERSONAL_KINDS, key=lambda k: reading.kinds.get(k, 0.0))
-        return Decision(HAND_OFF, HAND_OFF_RESPONSES[own], probability=reading.personal, rule=2)
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[reading.own], probability=reading.personal, rule=2)
     kind = reading.kind
     general = reading.p("general")
     if general >= t["overrule"] and (nlu_intent in DESK_INTENTS or nlu_intent == "out_of_scope"):

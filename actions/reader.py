@@ -15,8 +15,9 @@ Three heads, and a fourth beside the first:
 - **sections**: which of the page's sections a general question asks about
   (softmax; a message of several questions is read sentence by sentence);
 - **procedure**: which page, or none (softmax), used when no name is found;
-- **alarm** (optional): the kinds again, by a model that reads the stock vector only; only its emergency
-  probability is used, as a second, recall-first emergency reading (:attr:`Reading.emergency`).
+- **second** (optional): the kinds again, by a model that reads the fine-tuned encoder's vector beside the stock
+  one; only its emergency and own-case probabilities are used, as a second opinion on the two safety decisions
+  (:attr:`Reading.emergency`, :attr:`Reading.personal`): either head may raise them.
 
 A message of several sentences is also read sentence by sentence, to find
 which sentence asks each section (its words rank that section's passages).
@@ -135,9 +136,9 @@ class Reading:
     order: Mapping[str, int] = field(default_factory=dict)
     #: For a message of several sentences: each sentence's own likeliest section, read apart.
     sentence_sections: tuple[SectionGuess, ...] = ()
-    #: The emergency net's second reading: how likely an emergency is by the kind model that reads the stock
-    #: vector alone (the ``alarm`` head; 0 when the reader has none). See :attr:`emergency`.
-    alarm: float = 0.0
+    #: The second opinion on the kinds (the ``second`` head; empty when the reader has none): only its emergency
+    #: and own-case probabilities count. See :attr:`emergency` and :attr:`personal`.
+    second: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -150,16 +151,21 @@ class Reading:
 
     @property
     def emergency(self) -> float:
-        """How likely an emergency is: the higher of the kind head's reading and the alarm head's.
+        """How likely an emergency is: the higher of the kind head's reading and the second opinion's.
 
-        Two models that learned apart, either of which may raise the alarm (recall first, like the red flags).
+        Two models on different vectors, either of which may raise the alarm (recall first, like the red flags).
         """
-        return max(self.p("emergency"), self.alarm)
+        return max(self.p("emergency"), float(self.second.get("emergency", 0.0)))
 
     @property
     def personal(self) -> float:
-        """The probability that the message asks about the patient's own case."""
-        return self.p(*PERSONAL_KINDS)
+        """The probability that the message asks about the patient's own case: the higher of the two opinions."""
+        return max(self.p(*PERSONAL_KINDS), float(sum(self.second.get(k, 0.0) for k in PERSONAL_KINDS)))
+
+    @property
+    def own(self) -> str:
+        """Which of the patient's own kinds (results, symptoms after, own case) is likeliest, by either opinion."""
+        return max(PERSONAL_KINDS, key=lambda k: max(self.kinds.get(k, 0.0), self.second.get(k, 0.0)))
 
     def procedure(self, among: Sequence[str] = ()) -> tuple[str | None, float]:
         """The likeliest page (among ``among`` when given) and its probability; ``None`` for no page."""
@@ -246,8 +252,8 @@ class Reader:
     """The three trained heads, applied to a message's vectors."""
 
     HEADS = ("kind", "sections", "procedure")
-    #: Heads a reader may have: a reader trained before the alarm existed loads without one.
-    OPTIONAL_HEADS = ("alarm",)
+    #: Heads a reader may have: a reader trained before the second opinion existed loads without one.
+    OPTIONAL_HEADS = ("second",)
 
     def __init__(
         self,
@@ -340,17 +346,18 @@ class Reader:
         for i, guess in enumerate(apart):
             order.setdefault(guess.section, i + 1)
         procedure_p = procedure_head.probabilities(rows[:1])[0]
-        alarm_head = self._heads.get("alarm")
-        alarm = 0.0
-        if alarm_head is not None and "emergency" in alarm_head.classes:
-            alarm = float(alarm_head.probabilities(rows[:1])[0, alarm_head.classes.index("emergency")])
+        second_head = self._heads.get("second")
+        second: dict[str, float] = {}
+        if second_head is not None:
+            opinion = second_head.probabilities(rows[:1])[0]
+            second = dict(zip(second_head.classes, (float(p) for p in opinion), strict=True))
         return Reading(
             kinds=kind_p,
             sections=tuple(guesses),
             procedures=dict(zip(procedure_head.classes, (float(p) for p in procedure_p), strict=True)),
             order=order,
             sentence_sections=apart,
-            alarm=alarm,
+            second=second,
         )
 
     def read(self, text: str, sentences: Sequence[str], vectorise: Vectorise) -> Reading:

@@ -20,12 +20,14 @@ def test_an_emergency_wins_over_everything() -> None:
     assert (decision.reply, decision.rule) == (EMERGENCY, 1)
 
 
-def test_the_alarm_heads_emergency_wins_though_the_kind_head_reads_a_general_question() -> None:
+def test_the_second_opinion_calls_an_emergency_or_the_patients_own_case_though_the_kind_head_reads_general() -> None:
     sure = (SectionGuess("duration", 0.95, ""),)
-    read = Reading(kinds={"general": 0.9, "emergency": 0.05}, sections=sure, alarm=0.4)
-    decision = decide(read, LIMITS)
-    assert (decision.reply, decision.rule, decision.probability) == (EMERGENCY, 1, 0.4)
-    quiet = Reading(kinds={"general": 0.9, "emergency": 0.05}, sections=sure, alarm=0.2)
+    general = {"general": 0.9, "emergency": 0.05, "own_case": 0.05}
+    emergency = decide(Reading(kinds=general, sections=sure, second={"emergency": 0.4}), LIMITS)
+    assert (emergency.reply, emergency.rule, emergency.probability) == (EMERGENCY, 1, 0.4)
+    own = decide(Reading(kinds=general, sections=sure, second={"results": 0.3, "own_case": 0.2}), LIMITS)
+    assert (own.reply, own.response, own.rule, own.probability) == (HAND_OFF, "utter_handoff_results", 2, 0.5)
+    quiet = Reading(kinds=general, sections=sure, second={"general": 0.7, "emergency": 0.2, "own_case": 0.1})
     assert decide(quiet, LIMITS).reply == ANSWER
 
 

@@ -121,25 +121,27 @@ def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
         assert {saved[key].dtype for key in saved.files if not key.startswith("lexicon.")} == {np.dtype(np.float32)}
 
 
-def test_the_alarm_head_raises_the_emergency_reading_the_kind_head_misses(reader: Reader, tmp_path: Path) -> None:
-    # A second kinds model that reads "does it hurt" (the embedding's second unit) as an emergency.
+def test_the_second_opinion_raises_an_emergency_or_own_case(reader: Reader, tmp_path: Path) -> None:
+    # A second kinds model that reads "does it hurt" (the embedding's second unit) as an emergency and "what does
+    # my report mean" (the fourth) as the patient's own results.
     width = reader._heads["kind"].weights[0].shape[0]
-    w = np.zeros((width, 2), dtype=np.float32)
+    w = np.zeros((width, 3), dtype=np.float32)
     w[1, 1] = 6.0
-    alarmed = Reader(
-        {**reader._heads, "alarm": Head(("general", "emergency"), (w,), (np.zeros(2, dtype=np.float32),))},
-        reader.lexicon,
-        reader.meta,
-    )
+    w[3, 2] = 6.0
+    second = Head(("general", "emergency", "results"), (w,), (np.zeros(3, dtype=np.float32),))
+    seconded = Reader({**reader._heads, "second": second}, reader.lexicon, reader.meta)
     plain = reader.read("does it hurt", [], vectors)
-    assert plain.alarm == 0.0 and plain.emergency == pytest.approx(plain.p("emergency")) and plain.emergency < 0.4
-    read = alarmed.read("does it hurt", [], vectors)
+    assert plain.second == {} and plain.emergency == pytest.approx(plain.p("emergency")) and plain.emergency < 0.4
+    read = seconded.read("does it hurt", [], vectors)
     assert read.kinds == pytest.approx(plain.kinds)  # the kinds are the kind head's alone
-    assert read.alarm > 0.99 and read.emergency == read.alarm and read.summary()["emergency"] > 0.99
-    alarmed.save(tmp_path)
-    assert Reader.load(tmp_path).read("does it hurt", [], vectors).alarm == pytest.approx(read.alarm)
+    assert read.emergency > 0.99 and read.summary()["emergency"] > 0.99
+    assert read.personal == pytest.approx(plain.personal)  # the second opinion reads no own case here
+    own = seconded.read("what does my report mean", [], vectors)
+    assert own.personal > 0.99 and own.own == "results"
+    seconded.save(tmp_path)
+    assert Reader.load(tmp_path).read("does it hurt", [], vectors).emergency == pytest.approx(read.emergency)
     reader.save(tmp_path / "without")
-    assert Reader.load(tmp_path / "without").read("does it hurt", [], vectors).alarm == 0.0
+    assert Reader.load(tmp_path / "without").read("does it hurt", [], vectors).second == {}
 
 
 def test_a_reader_without_all_heads_is_refused(reader: Reader) -> None:
