@@ -11,7 +11,7 @@ or of models: :mod:`actions.actions` gives it what NLU found in the message
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from actions.decide import ANSWER, DECLINE, DEFAULT_THRESHOLDS, EMERGENCY, HAND_OFF, NARROW, Decision
@@ -64,10 +64,13 @@ class Answerer:
         retriever: Retriever,
         passage_threshold: float = 0.0,
         procedure_threshold: float = DEFAULT_THRESHOLDS["procedure"],
+        reread: Callable[[str], Reading] | None = None,
     ) -> None:
         self._kb = retriever
         self._passage_threshold = passage_threshold
         self._procedure_threshold = procedure_threshold
+        #: Reads a text with the models (the message without its family words); none: a family word always asks.
+        self._reread = reread
 
     def respond(self, request: Request, context: Context, reading: Reading, decision: Decision) -> Turn:
         """The bot's turn for a request in a context, as decided."""
@@ -116,10 +119,28 @@ class Answerer:
             return code or named[-1]
         if context.procedure:
             return context.procedure
+        return self._guess(reading)
+
+    def _guess(self, reading: Reading, among: Sequence[str] = ()) -> str | None:
+        """The reader's likeliest page, when it is sure enough (and one of ``among``, when given); else none."""
         code, probability = reading.procedure()
         if code and self._kb.procedure_name(code) and probability >= self._procedure_threshold:
-            return code
+            return code if not among or code in among else None
         return None
+
+    def _settled_by_the_rest(self, request: Request, choices: tuple[str, ...]) -> str | None:
+        """A family word's page ("scope") when the rest of the message, read without it, tells which.
+
+        The page head reads the message with the family words left out ("how long is the down the throat?"): if
+        its likeliest page is one of the word's pages, at the threshold at which it guesses a page for a message
+        that names none, that page is the one meant. Read with the word in, the head is sure of a bare "ultrasound"
+        too, because of which page the corpus's writers happened to mean by it; the patient's booking may be the
+        other. A name the pages declare as shared ("stress test") always asks.
+        """
+        if self._reread is None or choices not in request.family or not request.family_spans:
+            return None
+        rest = request.without_family_words()
+        return self._guess(self._reread(rest), among=choices) if rest else None
 
     def _answer_decided(
         self,
@@ -131,9 +152,13 @@ class Answerer:
         procedure: str | None,
     ) -> Turn:
         question = SECTION_INTENTS.get(decision.sections[0])
-        # A name several pages share ("stress test") asks which, unless the conversation is about one of them.
+        # A name several pages share ("stress test") asks which, unless the conversation is about one of them; so
+        # does a family word ("scope"), unless the rest of the message tells which ("the scope down the throat").
         if not named and request.ambiguous and context.procedure not in request.ambiguous[-1]:
-            return self._ask_which(request.ambiguous[-1], question, context.procedure)
+            settled = self._settled_by_the_rest(request, request.ambiguous[-1])
+            if settled is None:
+                return self._ask_which(request.ambiguous[-1], question, context.procedure)
+            procedure = settled
         if not named and request.related and context.procedure not in request.related[0][1]:
             return self._offer_related(request.related[0], question, context.procedure)
         if procedure is None:

@@ -7,6 +7,7 @@ and the actions that translate them to and from Rasa (:mod:`actions.actions`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,10 @@ class Request:
     text: str
     procedures: tuple[str, ...] = ()
     ambiguous: tuple[tuple[str, ...], ...] = ()
+    #: The ``ambiguous`` entries that only family words gave ("scope"), not a name the pages share.
+    family: tuple[tuple[str, ...], ...] = ()
+    #: Where those family words are in ``text`` (start, end), to read the message without them.
+    family_spans: tuple[tuple[int, int], ...] = ()
     #: Procedures only a page's Similar Codes names: (code, pages that list it).
     related: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: The intent classifier's confidence in ``intent``.
@@ -63,9 +68,19 @@ class Request:
         """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
         entities = message.get("entities") or []
 
-        def values(kind: str) -> list[str]:
-            return [str(e["value"]) for e in entities if e.get("entity") == kind]
+        def values(kind: str, role: str | None = None) -> list[str]:
+            return [
+                str(e["value"]) for e in entities if e.get("entity") == kind and (role is None or e.get("role") == role)
+            ]
 
+        spans = tuple(
+            (int(e["start"]), int(e["end"]))
+            for e in entities
+            if e.get("entity") == entities_format.AMBIGUOUS
+            and e.get("role") == entities_format.FAMILY_ROLE
+            and isinstance(e.get("start"), int)
+            and isinstance(e.get("end"), int)
+        )
         related = []
         for value in values(entities_format.RELATED):
             try:
@@ -79,10 +94,26 @@ class Request:
             text=message.get("text") or "",
             procedures=tuple(values(entities_format.PROCEDURE)),
             ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
+            family=tuple(
+                entities_format.decode_codes(v)
+                for v in values(entities_format.AMBIGUOUS, role=entities_format.FAMILY_ROLE)
+            ),
+            family_spans=spans,
             related=tuple(related),
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
             language=str(message.get("language") or "en"),
         )
+
+    def without_family_words(self) -> str:
+        """The message with its family words left out ("how long is the down the throat"): what the rest says.
+
+        Every occurrence of each word the spans cover goes, not only the one the entity points at.
+        """
+        words = {self.text[start:end] for start, end in self.family_spans if 0 <= start < end <= len(self.text)}
+        text = self.text
+        for word in sorted(words, key=len, reverse=True):
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", text, flags=re.IGNORECASE)
+        return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from actions.answering import Answerer
 from actions.decide import Decision, chosen, decide, thresholds
 from actions.knowledge_service import KnowledgeService
 from actions.question_vectors import HintListener, QuestionVectors, SpareCpu
-from actions.reader import DEFAULT_DIR, Reader, Reading, side_by_side
+from actions.reader import DEFAULT_DIR, Reader, Reading, Vectorise, side_by_side
 from common.sentences import split_sentences
 from common.settings import settings
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
@@ -110,19 +110,30 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
     if text.startswith("/"):
         return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
     model = reader()
+    reading = model.read(text, split_sentences(text), _vectorise())
+    return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
+
+
+def _vectorise() -> Vectorise:
+    """The reader's vectors of some texts: the stock model's (hinted or embedded now), and the tuned encoder's."""
     stock, tuned = service().questions, reader_vectors()
-    vectorise = side_by_side(
+    return side_by_side(
         lambda texts: np.vstack(stock.vectors(texts)),
         None if tuned is stock else lambda texts: np.vstack(tuned.vectors(texts)),
     )
-    reading = model.read(text, split_sentences(text), vectorise)
-    return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
+
+
+def reread(text: str) -> Reading:
+    """A text read whole by the models (the message without its family words: see :class:`Answerer`)."""
+    return reader().read(text, [], _vectorise())
 
 
 def answerer() -> Answerer:
     """An answerer over the knowledge base as it is now (one per turn: cheap)."""
     limit = thresholds(reader().thresholds)["procedure"]
-    return Answerer(service().view(), passage_threshold=settings().passage_threshold, procedure_threshold=limit)
+    return Answerer(
+        service().view(), passage_threshold=settings().passage_threshold, procedure_threshold=limit, reread=reread
+    )
 
 
 def start_watching() -> threading.Event:

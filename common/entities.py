@@ -6,7 +6,10 @@ Entity values travel through Rasa as strings, so each kind has one string form:
 
 - ``procedure``: the CPT code of the page named, e.g. ``"45378"``.
 - ``procedure_ambiguous``: a name several pages share ("stress test"): their
-  codes, sorted, joined by ``|`` (``"78452|93015"``).
+  codes, sorted, joined by ``|`` (``"78452|93015"``). When only a page's
+  family words name it ("the scope": a colonoscopy, an upper endoscopy or a
+  knee scope), and no name the pages declare as shared, the entity's role is
+  ``family`` (:data:`FAMILY_ROLE`): the rest of the message may tell which.
 - ``procedure_related``: a procedure that only pages' "Similar Codes" sections
   name: its code, then the codes of the pages that list it
   (``"45380:45378"``, ``"45380:45378,45379"``).
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 PROCEDURE = "procedure"
 AMBIGUOUS = "procedure_ambiguous"
 RELATED = "procedure_related"
+#: The role of a ``procedure_ambiguous`` entity that only family words gave (no shared name).
+FAMILY_ROLE = "family"
 
 _CODES_SEPARATOR = "|"
 _RELATED_SEPARATOR = ":"

@@ -15,7 +15,11 @@ A page's family words and terms (the matcher's FAMILY patterns: "ct scan",
 message: a page's own name always wins ("an x-ray, and now a chest CT" is
 about the chest CT). Otherwise they narrow each other and a shared name
 ("stress test" and "SPECT": the nuclear stress test), and the pages left
-become one ``procedure`` or one ``procedure_ambiguous`` entity.
+become one ``procedure`` or one ``procedure_ambiguous`` entity. That entity's
+role is ``family`` when no shared name went into it: a page declares a
+shared name as shared ("stress test" is both stress tests' own name), while a
+family word ("scope") is only a word several pages use, which the rest of
+the message may settle ("the scope down the throat").
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ def _narrow(found: List[Dict[str, Any]], family: List[Dict[str, Any]]) -> List[D
     first = ordered[0]
     kind = AMBIGUOUS_ENTITY if entities.is_ambiguous(value) else ENTITY
     merged = {"entity": kind, "value": value, "start": first["start"], "end": first["end"], "confidence_entity": 0.9}
+    if kind == AMBIGUOUS_ENTITY and not shared:
+        merged["role"] = entities.FAMILY_ROLE
     return [e for e in found if e["entity"] != AMBIGUOUS_ENTITY] + [merged]
 
 

@@ -130,6 +130,55 @@ def test_shared_name_asks_which_one(answerer: Answerer) -> None:
     assert turn.pending_question == "ask_duration"
 
 
+def test_a_family_word_is_answered_when_the_rest_of_the_message_tells_which_page(answerer: Answerer) -> None:
+    scope = ("29881", "43235", "45378")
+    text = "how long is the scope down the throat"
+    request = Request("ask_duration", text, ambiguous=(scope,), family=(scope,), family_spans=((16, 21),))
+    seen: list[str] = []
+
+    def rest_says(procedures: dict[str, float]) -> Answerer:
+        def reread(t: str) -> Reading:
+            seen.append(t)
+            return reading("duration", procedures=procedures)
+
+        return Answerer(answerer._kb, procedure_threshold=0.6, reread=reread)
+
+    # The message read whole may be sure of a page out of the writers' habit; only the rest counts.
+    habit = reading("duration", procedures={"45378": 0.97, "none": 0.03})
+    turn = rest_says({"43235": 0.9, "none": 0.1}).respond(request, Context(), habit, answer("duration"))
+    assert (turn.procedure, turn.answer_section) == ("43235", "duration")
+    assert seen == ["how long is the down the throat"]
+    # The rest unsure, sure of nothing, or sure of a page the word does not cover: the patient is asked which.
+    for rest in ({"43235": 0.45, "45378": 0.45, "none": 0.1}, {"none": 0.95}, {"70551": 0.95, "none": 0.05}):
+        turn = rest_says(rest).respond(request, Context(), habit, answer("duration"))
+        assert turn.utterances[0].response == "utter_ask_which_of"
+
+
+def test_a_shared_name_asks_which_whatever_the_rest_of_the_message_says(answerer: Answerer) -> None:
+    # Writers call the treadmill test "stress test"; a patient booked for the nuclear one must not get its answer.
+    request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
+    sure = Answerer(answerer._kb, reread=lambda t: reading("duration", procedures={"93015": 0.97, "none": 0.03}))
+    turn = sure.respond(request, Context(), reading("duration"), answer("duration"))
+    assert turn.utterances[0].response == "utter_ask_which_of"
+
+
+def test_a_parse_gives_the_family_words_apart_from_the_shared_names_with_where_they_are() -> None:
+    parse = {
+        "text": "is the Scope or the stress test longer? the scope I mean",
+        "intent": {"name": "ask_duration", "confidence": 0.9},
+        "entities": [
+            {"entity": "procedure_ambiguous", "value": "29881|43235|45378", "role": "family", "start": 7, "end": 12},
+            {"entity": "procedure_ambiguous", "value": "78452|93015", "start": 20, "end": 31},
+        ],
+    }
+    request = Request.from_parse(parse)
+    assert request.ambiguous == (("29881", "43235", "45378"), ("78452", "93015"))
+    assert request.family == (("29881", "43235", "45378"),)
+    assert request.family_spans == ((7, 12),)
+    # Every occurrence of the family word goes, whatever its case; the shared name stays.
+    assert request.without_family_words() == "is the or the stress test longer? the I mean"
+
+
 def test_a_shared_name_asks_which_even_when_the_conversation_has_another_page(answerer: Answerer) -> None:
     request = Request("ask_duration", "how long is a stress test", ambiguous=(("78452", "93015"),))
     turn = answerer.respond(request, Context(procedure="45378"), reading("duration"), answer("duration"))

@@ -75,6 +75,19 @@ def test_a_family_word_of_several_pages_is_ambiguous_among_them(spacy_model: Spa
     assert found(spacy_model, text) == [("procedure_ambiguous", codes)]
 
 
+def test_only_family_words_give_the_family_role(spacy_model: SpacyModel) -> None:
+    def roles(text: str) -> List[tuple[str, str, Any]]:
+        extractor = ProcedureExtractor(ProcedureExtractor.get_default_config())
+        message = Message(data={"text": text})
+        extractor.process([message], spacy_model)
+        return [(e["entity"], e["value"], e.get("role")) for e in message.get("entities", [])]
+
+    assert roles("is a scope painful") == [("procedure_ambiguous", "29881|43235|45378", "family")]
+    # A name the pages declare as shared is no family word, alone or with one that does not narrow it.
+    assert roles("how long is a stress test") == [("procedure_ambiguous", "78452|93015", None)]
+    assert roles("stress test for my heart, how long") == [("procedure_ambiguous", "78452|93015", None)]
+
+
 def test_family_words_and_terms_narrow_each_other(spacy_model: SpacyModel) -> None:
     assert found(spacy_model, "ultrasound of my heart, who does it") == [("procedure", "93306")]
     assert found(spacy_model, "ultrasound for gallstones") == [("procedure", "76700")]
