@@ -68,19 +68,14 @@ class Request:
         """What Rasa's parse of a message (``tracker.latest_message``, ``/model/parse``) says."""
         entities = message.get("entities") or []
 
-        def values(kind: str, role: str | None = None) -> list[str]:
-            return [
-                str(e["value"]) for e in entities if e.get("entity") == kind and (role is None or e.get("role") == role)
-            ]
+        def values(kind: str) -> list[str]:
+            return [str(e["value"]) for e in entities if e.get("entity") == kind]
 
-        spans = tuple(
-            (int(e["start"]), int(e["end"]))
+        family = [
+            e
             for e in entities
-            if e.get("entity") == entities_format.AMBIGUOUS
-            and e.get("role") == entities_format.FAMILY_ROLE
-            and isinstance(e.get("start"), int)
-            and isinstance(e.get("end"), int)
-        )
+            if e.get("entity") == entities_format.AMBIGUOUS and e.get("role") == entities_format.FAMILY_ROLE
+        ]
         related = []
         for value in values(entities_format.RELATED):
             try:
@@ -94,11 +89,12 @@ class Request:
             text=message.get("text") or "",
             procedures=tuple(values(entities_format.PROCEDURE)),
             ambiguous=tuple(entities_format.decode_codes(v) for v in values(entities_format.AMBIGUOUS)),
-            family=tuple(
-                entities_format.decode_codes(v)
-                for v in values(entities_format.AMBIGUOUS, role=entities_format.FAMILY_ROLE)
+            family=tuple(entities_format.decode_codes(str(e["value"])) for e in family),
+            family_spans=tuple(
+                (e["start"], e["end"])
+                for e in family
+                if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
             ),
-            family_spans=spans,
             related=tuple(related),
             confidence=float(intent.get("confidence") or 0.0) if intent else 1.0,
             language=str(message.get("language") or "en"),
