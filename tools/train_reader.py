@@ -193,7 +193,7 @@ def train_head(
 
 #: Which vectors each head reads, with the n-grams: the stock model's, the fine-tuned encoder's, or both side by side.
 #: Compared on the validation writers. The section head (33 writers): log-loss 0.785 on the tuned vector, 0.796 on
-#: both. The kind head (45 writers): log-loss 0.082 (calibrated) on the stock vector, 0.062 on both; but on both it
+#: both. The kind head (45 writers): calibrated log-loss 0.067 on the stock vector, 0.056 on both; but on both it
 #: read short general questions naming a page by a family word or a term ("how long does a cat scan take?", "how
 #: long is the recovery for a torn meniscus?") as out of scope at 0.77, where the stock one reads them as general
 #: (0.80, 0.90): the encoder was tuned on these very training rows, so a head fitted on its vectors trusts them more
