@@ -2,7 +2,10 @@
 
 Each writer's messages are one file, ``data/corpus/writers/<writer>.jsonl``;
 ``data/corpus/splits.json`` names the writers of each split (train,
-validation, test), so that no writer is in two splits. Rows carry the kind of
+validation, test, diagnostic), so that no writer is in two splits. The
+diagnostic writers are measured by ``make eval`` and may be read, but are never
+trained on and choose nothing: harder writing kept apart to show where the
+bot is weak (data/corpus/README.md). Rows carry the kind of
 message, the procedure (a CPT code or null) and, for a general question, one
 to three sections. See ``data/corpus/README.md`` for how it was written.
 
@@ -23,7 +26,9 @@ from knowledge.intents import INTENT_SECTIONS
 
 CORPUS_DIR = ROOT / "data" / "corpus"
 SPLITS_FILE = CORPUS_DIR / "splits.json"
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "validation", "test", "diagnostic")
+#: The splits whose messages are never trained on (a training copy of one of their messages is left out).
+HELD_OUT_SPLITS = ("validation", "test", "diagnostic")
 
 #: What a message is, as the corpus labels it (data/corpus/README.md).
 KINDS = (
@@ -128,9 +133,9 @@ def training_rows() -> list[Row]:
     """The training writers' rows and the team's NLU examples, less any message a held-out writer also wrote.
 
     Short messages ("thank you", "how long does it take?") occur in several writers' files; a training copy
-    of a validation or test message would flatter their figures.
+    of a validation, test or diagnostic message would flatter their figures.
     """
-    held_out = {normal(row.text) for split in ("validation", "test") for row in corpus(split)}
+    held_out = {normal(row.text) for split in HELD_OUT_SPLITS for row in corpus(split)}
     return [row for row in corpus("train") + nlu_rows() if normal(row.text) not in held_out]
 
 

@@ -3,7 +3,8 @@
 Issue 21's targets are measured on the test writers (``data/corpus/splits.json``):
 nobody reads their messages while building; only these figures are reported.
 The validation writers are reported beside them (they chose the reader's
-model and thresholds, so they flatter it a little).
+model and thresholds, so they flatter it a little), and the diagnostic
+writers (harder writing, never trained on, choosing nothing) after them.
 
 What counts:
 
@@ -55,8 +56,8 @@ def item(row: Row, set_name: str) -> Item:
     )
 
 
-def corpus_sets(splits: tuple[str, ...] = ("validation", "test")) -> dict[str, list[Item]]:
-    """The corpus's validation and test writers, as sets named ``corpus_<split>``."""
+def corpus_sets(splits: tuple[str, ...] = ("validation", "test", "diagnostic")) -> dict[str, list[Item]]:
+    """The corpus's validation, test and diagnostic writers, as sets named ``corpus_<split>``."""
     return {f"corpus_{split}": [item(row, f"corpus_{split}") for row in corpus(split)] for split in splits}
 
 

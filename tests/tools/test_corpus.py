@@ -74,7 +74,20 @@ def test_the_teams_nlu_examples_map_to_kinds_and_sections() -> None:
 
 
 def test_no_training_row_repeats_a_held_out_message() -> None:
-    held_out = {normal(row.text) for split in ("validation", "test") for row in corpus(split)}
+    held_out = {normal(row.text) for split in ("validation", "test", "diagnostic") for row in corpus(split)}
+    assert held_out
     training = training_rows()
     assert len(training) > 4000
     assert not any(normal(row.text) in held_out for row in training)
+
+
+def test_make_eval_measures_every_held_out_split_and_never_a_training_writer() -> None:
+    from tools.corpus_sets import corpus_sets
+
+    sets = corpus_sets()
+    assert set(sets) == {"corpus_validation", "corpus_test", "corpus_diagnostic"}
+    named = splits()
+    for split in ("validation", "test", "diagnostic"):
+        writers = {item.item_id.split("-")[0] for item in sets[f"corpus_{split}"]}
+        assert writers == set(named[split])
+        assert not writers & set(named["train"])
