@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answering import Answerer, Context, Request, Turn
-from actions.decide import Decision
+from actions.decide import DECLINE, EMERGENCY, Decision
 from actions.forget_me import ActionForgetMe  # noqa: F401 (the action server registers every action of the package)
 from actions.reader import Reading
 from actions.runtime import Read, answerer, read_message, service
@@ -127,6 +127,51 @@ class ActionClarify(ActionAnswer):
     def name(self) -> str:
         """The action's name in the domain."""
         return "action_clarify"
+
+
+class ActionOtherLanguage(Action):
+    """A message in another language: the models read it first, so that an emergency gets the emergency reply.
+
+    Rasa's language identifier gives such a message the intent ``other_language`` and
+    :mod:`bot.language_policy` sends it here. The red flags (Spanish ones too) have already run in Rasa; the
+    reader learned emergencies in Spanish from the corpus (its Spanish-writing writers), and decide's first row
+    is the same as for English. Anything else gets the other-language reply (the clinic's and the emergency
+    numbers, in Spanish for a Spanish message): the bot answers from its English pages only.
+    """
+
+    def __init__(self, read_: Read | None = None) -> None:
+        self._read = read_
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_other_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The emergency reply if the models read one, else the other-language reply."""
+        request = request_from(tracker)
+        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence)
+        response, decision = other_language_reply(request.language, reading, decision)
+        dispatcher.utter_message(response=response)
+        logger.info(
+            "other language=%s decision=%s rule=%d p=%.3f",
+            request.language,
+            decision.reply,
+            decision.rule,
+            decision.probability,
+        )
+        return [
+            SlotSet("answer_section", None),
+            SlotSet("answer_sections", []),
+            SlotSet(READING_SLOT, record(reading, decision)),
+        ]
+
+
+def other_language_reply(language: str, reading: Reading, decision: Decision) -> tuple[str, Decision]:
+    """The response for a message in another language, and the decision it records: an emergency, or decline."""
+    if decision.reply == EMERGENCY:
+        return ("utter_emergency_es" if language == "es" else "utter_emergency"), decision
+    declined = Decision(DECLINE, "utter_other_language", probability=reading.p(reading.kind), rule=4)
+    return "utter_other_language", declined
 
 
 def record(reading: Reading, decision: Decision) -> dict[str, Any]:

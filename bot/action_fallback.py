@@ -28,12 +28,15 @@ from rasa.shared.core.events import Event, SlotSet
 from common.settings import settings
 
 UNAVAILABLE = "utter_action_unavailable"
+#: What a patient hears when one of these actions could not run, instead of ``UNAVAILABLE``: a message in another
+#: language gets the reply it would have had (with the clinic's and the emergency numbers), in its language.
+FALLBACK_RESPONSES = {"action_other_language": "utter_other_language"}
 FALLBACK_TEXT = "I can't look that up right now — please call the clinic at {clinic_phone}."
 
 
-async def unavailable_events(output_channel: Any, nlg: Any, tracker: Any) -> List[Event]:
-    """The events of a turn whose action could not run: the fault message and a null section."""
-    message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name())
+async def unavailable_events(output_channel: Any, nlg: Any, tracker: Any, action: str = "") -> List[Event]:
+    """The events of a turn whose action (named ``action``) could not run: the fault message and a null section."""
+    message = await nlg.generate(FALLBACK_RESPONSES.get(action, UNAVAILABLE), tracker, output_channel.name())
     if not message:
         # A model trained before the response existed: the same words, never silence.
         message = {"text": FALLBACK_TEXT.format(**settings().response_values())}

@@ -1,11 +1,15 @@
-"""A policy that answers a message in another language with ``utter_other_language``.
+"""A policy that sends a message in another language to ``action_other_language``.
 
 The language identifier (:mod:`bot.components.language`) gives such a message
 the intent ``other_language``. A rule in ``data/rules`` would do the same, but
 a rule's intent joins the intent classifier's label vocabulary and changes its
 training (the held-out accuracy moved by a few questions); this policy needs
-no training data at all. In the turn's first prediction it sends the reply,
-then listens. ``bot/nlg.py`` renders the Spanish text for a Spanish message.
+no training data at all. In the turn's first prediction it runs the action,
+then listens. The action (:class:`actions.actions.ActionOtherLanguage`) reads
+the message with the models first, so that an emergency in Spanish that the
+red flags miss still gets the emergency reply; otherwise it sends
+``utter_other_language``, which ``bot/nlg.py`` renders in Spanish for a
+Spanish message.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.policies import first_prediction_of_turn
 
 INTENT = "other_language"
-RESPONSE = "utter_other_language"
+ACTION = "action_other_language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class OtherLanguagePolicy(Policy):
-    """``other_language`` → ``utter_other_language``, then listen; nothing for any other intent."""
+    """``other_language`` → ``action_other_language``, then listen; nothing for any other intent."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -47,14 +51,14 @@ class OtherLanguagePolicy(Policy):
         rule_only_data: Any | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """The reply in the turn's first prediction, listening after it, else zeros."""
+        """The action in the turn's first prediction, listening after it, else zeros."""
         probabilities = self._default_predictions(domain)
         latest = tracker.latest_message
         if latest is None or latest.intent.get("name") != INTENT:
             return self._prediction(probabilities)
         if first_prediction_of_turn(tracker):
-            probabilities[domain.index_for_action(RESPONSE)] = 1.0
-        elif tracker.latest_action_name == RESPONSE:
+            probabilities[domain.index_for_action(ACTION)] = 1.0
+        elif tracker.latest_action_name == ACTION:
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)
 

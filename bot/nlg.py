@@ -25,8 +25,18 @@ from rasa.utils.endpoints import EndpointConfig
 from common.settings import settings
 
 NOTICE = "utter_notice"
-#: Responses sent alone, without the first-reply notice (utter_outreach and utter_other_language say it themselves).
-WITHOUT_NOTICE = frozenset({NOTICE, "utter_emergency", "utter_outreach", "utter_other_language"})
+#: Responses sent alone, without the first-reply notice (utter_outreach and utter_other_language say it themselves),
+#: whether asked for by name or as their Spanish variant (the action server asks for ``utter_emergency_es``).
+WITHOUT_NOTICE = frozenset(
+    {
+        NOTICE,
+        "utter_emergency",
+        "utter_emergency_es",
+        "utter_outreach",
+        "utter_other_language",
+        "utter_other_language_es",
+    }
+)
 #: How many conversations' last noticed turn are remembered (one entry each; the oldest goes first).
 NOTICED_TURNS = 10_000
 #: The languages whose variants the domain has, as the response name's suffix ("utter_emergency_es").

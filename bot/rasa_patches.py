@@ -117,7 +117,7 @@ def guarded(run: RunMethod, timeout: float) -> RunMethod:
             logger.error("custom action '%s' took over %.1f s: telling the patient to call", self.name(), timeout)
         except Exception as error:  # never silence: whatever went wrong, the patient hears from us
             logger.error("custom action '%s' failed (%s): telling the patient to call", self.name(), error)
-        return await unavailable_events(output_channel, nlg, tracker)
+        return await unavailable_events(output_channel, nlg, tracker, self.name())
 
     return run_or_apologise
 

@@ -28,16 +28,12 @@ def _responses(domain: Path = ROOT / "domain.yml") -> dict[str, str]:
     return {name: (variants[0] or {}).get("text", "") for name, variants in (loaded.get("responses") or {}).items()}
 
 
-#: Answered by a policy, not a rule (bot/language_policy.py).
-_POLICY_RESPONSES = {"other_language": "utter_other_language"}
-
-
 @lru_cache(maxsize=1)
 def rule_responses(rules: Path = ROOT / "data" / "rules") -> dict[str, str]:
     """The intents a rule answers with a response alone (hand-offs, small talk, emergencies), and that response."""
     import yaml
 
-    table = dict(_POLICY_RESPONSES)
+    table: dict[str, str] = {}
     for path in sorted(rules.glob("*.yml")):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
             steps = rule.get("steps") or []
@@ -69,7 +65,7 @@ def parse(text: str, config: Settings) -> dict[str, Any]:
 
 def try_question(text: str, procedure: str | None, config: Settings) -> dict[str, Any]:
     """The reply and its reasons, as ``POST /staff/api/try`` gives them (CONTRACT.md)."""
-    from actions.actions import record
+    from actions.actions import other_language_reply, record
     from actions.answering import Context, Request
     from actions.runtime import answerer, read_message, service
 
@@ -78,6 +74,23 @@ def try_question(text: str, procedure: str | None, config: Settings) -> dict[str
     ranking = [
         {"name": r.get("name"), "confidence": r.get("confidence")} for r in (nlu.get("intent_ranking") or [])[:5]
     ]
+    if intent.get("name") == "other_language":
+        # As action_other_language does: the models read it first (an emergency wins), else the other-language reply.
+        language = str(nlu.get("language") or "en")
+        reading, decision = read_message(text, "other_language", float(intent.get("confidence") or 0.0))
+        response, decision = other_language_reply(language, reading, decision)
+        variant = f"{response}_{language}"
+        return {
+            "intent": intent.get("name"),
+            "confidence": intent.get("confidence"),
+            "ranking": ranking,
+            "procedure": procedure or None,
+            "section": None,
+            "sections": [],
+            "reply": render(variant if variant in _responses() else response, {}, config),
+            "passages": [],
+            "reading": record(reading, decision),
+        }
     ruled = rule_responses().get(str(intent.get("name") or ""))
     if ruled:
         # A rule answers it in the Rasa server (a hand-off, small talk, an emergency): its response, as sent.

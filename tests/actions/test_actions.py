@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import READING_SLOT, ActionAnswer, ActionClarify
+from actions.actions import READING_SLOT, ActionAnswer, ActionClarify, ActionOtherLanguage
 from actions.answering import Answerer
 from actions.decide import Decision, decide
 from actions.knowledge_service import KnowledgeService
@@ -110,6 +110,40 @@ async def test_clarify_offers_the_two_sections_the_models_find_likeliest(answere
     assert titles == ["Afterwards", "How long it takes", "Something else"]
     assert slots(events)["answer_section"] is None
     assert slots(events)[READING_SLOT]["reply"] == "narrow"
+
+
+def read_kinds(kinds: dict[str, float]) -> Any:
+    """A stand-in for the models that read every message as ``kinds``."""
+
+    def read(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:
+        reading = Reading(kinds)
+        return reading, decide(reading, LIMITS, intent, confidence)
+
+    return read
+
+
+def spanish(text: str) -> Tracker:
+    message = {"text": text, "intent": {"name": "other_language", "confidence": 1.0}, "entities": [], "language": "es"}
+    return Tracker("p", {}, message, [], False, None, {}, "action_listen")
+
+
+async def test_a_message_in_another_language_that_the_models_read_as_an_emergency_gets_the_emergency_reply() -> None:
+    dispatcher = CollectingDispatcher()
+    action = ActionOtherLanguage(read_kinds({"emergency": 0.9, "other_language": 0.1}))
+    events = await action.run(dispatcher, spanish("mi padre no despierta"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_emergency_es"]
+    assert slots(events)["answer_section"] is None
+    assert slots(events)["answer_sections"] == []
+    assert (slots(events)[READING_SLOT]["reply"], slots(events)[READING_SLOT]["rule"]) == ("emergency", 1)
+
+
+async def test_any_other_message_in_another_language_gets_the_other_language_reply_even_a_personal_one() -> None:
+    for kinds in ({"other_language": 0.95, "emergency": 0.05}, {"own_case": 0.9, "other_language": 0.1}):
+        dispatcher = CollectingDispatcher()
+        events = await ActionOtherLanguage(read_kinds(kinds)).run(dispatcher, spanish("cuánto dura"), {})
+        assert [m["response"] for m in dispatcher.messages] == ["utter_other_language"]
+        assert slots(events)["answer_section"] is None
+        assert slots(events)[READING_SLOT]["reply"] == "decline"
 
 
 def test_an_answer_carries_its_passage_scores() -> None:

@@ -21,11 +21,11 @@ from bot.rasa_patches import guarded, install
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def run_guarded(run: Any, timeout: float = 1.0) -> List[Event]:
+def run_guarded(run: Any, timeout: float = 1.0, name: str = "action_answer") -> List[Event]:
     domain = Domain.load(str(ROOT / "domain.yml"))
     nlg = ClinicNaturalLanguageGenerator(domain=domain)
     tracker = DialogueStateTracker("someone", domain.slots)
-    action = RemoteAction("action_answer", None)
+    action = RemoteAction(name, None)
     wrapped = guarded(run, timeout)
     return asyncio.run(wrapped(action, CollectingOutputChannel(), nlg, tracker, domain))
 
@@ -45,6 +45,16 @@ def test_a_failed_call_gets_the_call_us_reply() -> None:
     events = run_guarded(failing)
     assert "I can't look that up right now — please call the clinic at" in fallback_text(events)
     assert SlotSet("answer_section", None) in events
+
+
+def test_a_message_in_another_language_gets_its_own_reply_when_the_action_server_is_down() -> None:
+    async def failing(*args: Any) -> List[Event]:
+        raise RasaException("Failed to execute custom action 'action_other_language'")
+
+    text = fallback_text(run_guarded(failing, name="action_other_language"))
+    assert "I can't look that up" not in text
+    assert "Sorry, I can only answer in English" in text
+    assert "En una emergencia" in text
 
 
 def test_a_slow_call_gets_the_reply_within_the_timeout() -> None:

@@ -163,6 +163,15 @@ def test_the_spanish_variant_is_sent_to_a_patient_who_wrote_in_spanish() -> None
     assert greet is not None and greet["text"].endswith("Hi!")
 
 
+def test_an_emergency_asked_for_by_its_spanish_name_comes_alone_without_the_notice() -> None:
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    reply = asyncio.run(nlg.generate("utter_emergency_es", tracker_in("es"), "rest"))
+    assert reply is not None and reply["text"] == "Llame al 911 ahora."
+    # The notice still opens an ordinary first reply.
+    greet = asyncio.run(nlg.generate("utter_greet", tracker_in("en"), "rest"))
+    assert greet is not None and greet["text"].startswith("Notice.")
+
+
 def test_the_classifier_alone_is_not_believed_for_a_mild_symptom_question() -> None:
     # No red-flag pattern, the classifier sure it is an emergency: a question about
     # a mild or past symptom gives way; a short cry for help does not.
@@ -188,7 +197,7 @@ def test_the_classifier_alone_does_not_make_english_another_language() -> None:
     assert [r["name"] for r in message.get("intent_ranking")] == ["ask_duration"]
 
 
-def test_the_other_language_policy_replies_then_listens(tmp_path: Path) -> None:
+def test_the_other_language_policy_runs_its_action_then_listens(tmp_path: Path) -> None:
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
@@ -197,7 +206,7 @@ def test_the_other_language_policy_replies_then_listens(tmp_path: Path) -> None:
     from bot.language_policy import OtherLanguagePolicy
 
     domain = Domain.from_yaml(
-        'version: "3.1"\nintents: [other_language, greet]\nresponses:\n'
+        'version: "3.1"\nintents: [other_language, greet]\nactions: [action_other_language]\nresponses:\n'
         '  utter_other_language:\n  - text: "x"\n  utter_greet:\n  - text: "y"\n'
     )
     policy = OtherLanguagePolicy(
@@ -215,8 +224,8 @@ def test_the_other_language_policy_replies_then_listens(tmp_path: Path) -> None:
         return domain.action_names_or_texts[probabilities.index(max(probabilities))]
 
     spoken = [ActionExecuted("action_listen"), UserUttered("hola", {"name": "other_language", "confidence": 1.0})]
-    assert best(spoken) == "utter_other_language"
-    assert best([*spoken, ActionExecuted("utter_other_language")]) == "action_listen"
+    assert best(spoken) == "action_other_language"
+    assert best([*spoken, ActionExecuted("action_other_language")]) == "action_listen"
     assert best([ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0})]) == "nothing"
 
 

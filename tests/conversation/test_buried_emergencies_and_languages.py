@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from common.settings import Settings
 from tests.support.rest import Conversation
 
@@ -40,6 +42,27 @@ def test_a_spanish_emergency_gets_the_spanish_emergency_reply(patient: Conversat
     assert bot_settings.emergency_number in messages[0]["text"]
     assert "Llame" in messages[0]["text"]
     assert patient.slots()["answer_section"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hijo tomó las pastillas de su abuela, como diez",
+        "mi abuela se cayó, pega la cabeza y toma warfarina, ahora vomita",
+    ],
+)
+def test_a_spanish_emergency_the_red_flags_miss_is_read_by_the_models(
+    patient: Conversation, bot_settings: Settings, text: str
+) -> None:
+    # No Spanish red flag names these; the language identifier makes them other_language, and the action server's
+    # models (which learned Spanish emergencies from the corpus) read them before the other-language reply.
+    messages = patient.talk(text)
+    assert len(messages) == 1
+    assert bot_settings.emergency_number in messages[0]["text"]
+    assert "Llame" in messages[0]["text"]
+    assert "solo puedo responder en inglés" not in messages[0]["text"]
+    assert patient.tracker()["latest_message"]["intent"]["name"] == "other_language"
+    assert patient.slots()["reading"]["reply"] == "emergency"
 
 
 def test_another_language_gets_english_and_spanish_with_the_number(

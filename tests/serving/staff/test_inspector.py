@@ -84,3 +84,19 @@ def test_a_desk_question_is_read_then_handed_off(bot: dict[str, Reading], monkey
     assert "{" not in result["reply"] and result["reply"]  # the clinic's settings filled in
     assert inspector.rule_responses()["emergency"] == "utter_emergency"
     assert "ask_cost" not in inspector.rule_responses()  # read by the action server first (an emergency wins)
+
+
+def test_a_message_in_another_language_is_read_as_the_bot_reads_it(
+    bot: dict[str, Reading], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spanish = {"intent": {"name": "other_language", "confidence": 1.0}, "entities": [], "language": "es"}
+    monkeypatch.setattr(inspector, "parse", lambda text, config: spanish)
+    bot["now"] = reads({"emergency": 0.9, "other_language": 0.1})
+    result = inspector.try_question("mi padre no despierta", None, settings())
+    assert result["reply"] == inspector.render("utter_emergency_es", {}, settings())
+    assert result["reading"]["reply"] == "emergency" and result["section"] is None
+    bot["now"] = reads({"other_language": 0.95})
+    result = inspector.try_question("cuánto dura", None, settings())
+    assert result["reply"] == inspector.render("utter_other_language_es", {}, settings())
+    assert result["reading"]["reply"] == "decline"
+    assert "other_language" not in inspector.rule_responses()
