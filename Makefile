@@ -53,7 +53,7 @@ MODEL := models/current.tar.gz
 # server starts), so a page edit that changes no name never retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/components/*.py bot/policies.py bot/language_policy.py)
 
-.PHONY: FORCE help venvs setup nlu spacy index model reader reader-compare run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
+.PHONY: FORCE help venvs setup setup-steps nlu spacy index model reader reader-compare run shell chat ask test lint typecheck unit check eval bench clean purge bench-purge
 
 help:
 	@echo "make run     set up what is missing, then serve the bot (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), web :$(WEB_PORT))"
@@ -174,7 +174,12 @@ reader-compare: $(NLU_VALIDATION) | $(ONNX_MODEL) $(READER_NEEDS)
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)
-setup: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(ONNX_TOKENIZER) $(READER) $(MODEL)
+# What make run needs, built SETUP_JOBS steps at a time: on a first run the two environments install side by side,
+# and the reader's encoder tunes while the Rasa runtime installs and trains. Each output line stays whole (-Oline).
+SETUP_JOBS ?= 2
+setup:
+	@$(MAKE) --no-print-directory -j$(SETUP_JOBS) -Oline setup-steps
+setup-steps: venvs $(LOOKUPS) $(SPACY_STAMP) $(INDEX_STAMP) $(ONNX_MODEL) $(ONNX_TOKENIZER) $(READER) $(MODEL)
 
 # --- serving ----------------------------------------------------------------
 

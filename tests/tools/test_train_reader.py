@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
 from actions.decide import ANSWER, DECLINE, HAND_OFF, Decision
 from actions.reader import Reading, SectionGuess
 from tools.corpus import Row
-from tools.train_reader import _outcome, choose_thresholds
+from tools.train_reader import _outcome, choose_thresholds, encode_in_parallel
 
 
 def row(kind: str, sections: tuple[str, ...] = (), procedure: str | None = "45378", i: int = 0) -> Row:
@@ -114,3 +118,32 @@ def test_each_head_reads_the_vectors_it_was_chosen_for(monkeypatch: pytest.Monke
     assert _columns("kind", columns, width).diagonal().all()
     # No tuned encoder: the stock vector alone, and every head reads all of it.
     assert _columns("sections", width + 5, None).diagonal().all()
+
+
+class Numbering:
+    """An embedder whose vector for a text is that text's number, and which notes the threads it ran on."""
+
+    def __init__(self, threads: set[int]) -> None:
+        self.threads = threads
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.threads.add(threading.get_ident())
+        rows = np.zeros((len(texts), 384), dtype=np.float32)
+        rows[:, 0] = [float(t.split()[1]) for t in texts]
+        return rows
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_texts_embedded_in_parallel_keep_their_order(workers: int) -> None:
+    threads: set[int] = set()
+    made: list[Numbering] = []
+
+    def embedder() -> Numbering:
+        made.append(Numbering(threads))
+        return made[-1]
+
+    texts = [f"message {i}" for i in range(11)]
+    vectors = encode_in_parallel(embedder, texts, workers=workers)
+    assert vectors[:, 0].tolist() == list(range(11))
+    assert len(made) == workers
+    assert encode_in_parallel(embedder, texts[:1], workers=workers)[:, 0].tolist() == [0.0]
