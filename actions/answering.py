@@ -2,7 +2,8 @@
 
 The flow of a turn is read (:mod:`actions.reader`), decide
 (:mod:`actions.decide`), then this module: the page (named, else the
-conversation's, else the one the reader clearly recognises), the section's
+conversation's, else the one the reader clearly recognises; a page named by a
+word the rest of the message contradicts is asked about), the section's
 best passages (:class:`Retriever`), and the reply. It knows nothing of Rasa
 or of models: :mod:`actions.actions` gives it what NLU found in the message
 (:class:`Request`), what the conversation knows (:class:`Context`), and the
@@ -65,10 +66,13 @@ class Answerer:
         passage_threshold: float = 0.0,
         procedure_threshold: float = DEFAULT_THRESHOLDS["procedure"],
         reread: Callable[[str], Reading] | None = None,
+        page_doubt: float = DEFAULT_THRESHOLDS["page_doubt"],
     ) -> None:
         self._kb = retriever
         self._passage_threshold = passage_threshold
         self._procedure_threshold = procedure_threshold
+        #: Below this probability of the one page named, the page head's sure guess of another page asks which.
+        self._page_doubt = page_doubt
         #: Reads a text with the models (the message without its family words); none: a family word always asks.
         self._reread = reread
 
@@ -128,6 +132,25 @@ class Answerer:
             return code if not among or code in among else None
         return None
 
+    def _doubted(self, named: Sequence[str], reading: Reading) -> str | None:
+        """Another page the whole message describes, when the one name the matcher found is the odd word out.
+
+        The names matcher takes a word as the page ("the squeeze xray for my boobs" names the chest X-ray); the
+        page head reads the whole message. When the head gives the named page less than ``page_doubt`` and is as
+        sure of another page as it must be to guess one for a message that names none, the patient is asked which
+        of the two they mean rather than answered from a page they may not have meant. ``page_doubt`` is chosen on
+        the validation writers (``tools/train_reader.py``): at most one in 200 of their questions that name their
+        page is asked this way.
+        """
+        if len(named) != 1 or self._page_doubt <= 0:
+            return None
+        code, probability = reading.procedure()
+        if code is None or code == named[0] or not self._kb.procedure_name(code):
+            return None
+        if probability >= self._procedure_threshold and reading.procedures.get(named[0], 0.0) < self._page_doubt:
+            return code
+        return None
+
     def _settled_by_the_rest(self, request: Request, choices: tuple[str, ...]) -> str | None:
         """A family word's page ("scope") when the rest of the message, read without it, tells which.
 
@@ -163,6 +186,9 @@ class Answerer:
             return self._offer_related(request.related[0], question, context.procedure)
         if procedure is None:
             return self._ask_which(tuple(code for code, _ in self._kb.procedures()), question, None)
+        described = self._doubted(named, reading)
+        if described is not None:
+            return self._ask_which((named[0], described), question, context.procedure)
         texts = {guess.section: guess.text for guess in reading.sections if guess.text}
         turns = [self.answer(procedure, s, texts.get(s) or request.text) for s in decision.sections]
         turn = turns[0] if len(turns) == 1 else combine(turns, procedure)

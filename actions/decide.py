@@ -72,6 +72,8 @@ DEFAULT_THRESHOLDS = {
     "sentence": 0.8,
     "narrow": 0.35,
     "procedure": 0.6,
+    # Off (0) until a reader chooses it: below it, a named page the page head contradicts is asked about.
+    "page_doubt": 0.0,
     "agree": 0.3,
     "nlu_sure": 0.9,
     # Above 1: Rasa's desk and out-of-scope intents are never overruled until a reader chooses otherwise.

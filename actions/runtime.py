@@ -130,9 +130,13 @@ def reread(text: str) -> Reading:
 
 def answerer() -> Answerer:
     """An answerer over the knowledge base as it is now (one per turn: cheap)."""
-    limit = thresholds(reader().thresholds)["procedure"]
+    limits = thresholds(reader().thresholds)
     return Answerer(
-        service().view(), passage_threshold=settings().passage_threshold, procedure_threshold=limit, reread=reread
+        service().view(),
+        passage_threshold=settings().passage_threshold,
+        procedure_threshold=limits["procedure"],
+        reread=reread,
+        page_doubt=limits["page_doubt"],
     )
 
 

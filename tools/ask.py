@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from actions.answering import Answerer, Context, Request
-from actions.decide import decide
+from actions.decide import decide, thresholds
 from actions.knowledge_service import KnowledgeService
 from actions.reader import Reader, side_by_side
 from common.sentences import split_sentences
@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     reading = model.read(args.question, split_sentences(args.question), vectorise)
     decision = decide(reading, model.thresholds, request.intent, request.confidence)
     print(f"decision   {decision.reply} (row {decision.rule}, p {decision.probability:.3f}) {reading.summary()}")
-    answerer = Answerer(service, config.passage_threshold, model.thresholds.get("procedure", 0.6))
+    limits = thresholds(model.thresholds)
+    answerer = Answerer(service, config.passage_threshold, limits["procedure"], page_doubt=limits["page_doubt"])
     turn = answerer.respond(request, Context(procedure=args.procedure), reading, decision)
     print(f"procedure  {turn.procedure} ({service.procedure_name(turn.procedure) if turn.procedure else '-'})")
     print(f"section    {turn.answer_section}")

@@ -60,6 +60,11 @@ SECTION_GRID = tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2))
 OVERRULE_GRID = (0.99, 0.95, 0.9, 0.8, 0.7)
 #: The most, as a share of the desk's and out-of-scope messages, that overruling Rasa may answer from a page.
 OVERRULE_MORE_OTHERS = 0.02
+#: How unlikely the page head may find a named page before asking which page is meant (0: never), and the most
+#: validation questions naming their page that may be asked so (one in 200, like the false emergencies' limit).
+#: The grid stops at one chance in five: above it, the head's doubt is no longer a contradiction.
+PAGE_DOUBT_GRID = (0.02, 0.05, 0.1, 0.2)
+MAX_PAGE_DOUBTS = 0.005
 #: Kinds that are questions for someone else or for nobody: answering one from a page is a wrong answer.
 NOT_GENERAL_QUESTIONS = ("out_of_scope", "cost", "scheduling", "prescription", "human")
 
@@ -210,7 +215,7 @@ def train_head(
             "validation_accuracy": round(_accuracy(head, *validation), 4),
             "seconds": round(time.monotonic() - started, 1),
         }
-        print(f"  {name:10s} {family:20s} {comparison[family]}")
+        print(f"  {name:10s} {family:20s} {comparison[family]}", flush=True)
     chosen = min(fitted, key=lambda f: comparison[f]["validation_log_loss"])
     head = _calibrate(fitted[chosen], *validation)
     comparison["chosen"] = chosen
@@ -401,13 +406,37 @@ def procedure_threshold(rows: Sequence[Row], read: Sequence[Reading]) -> float:
     return 0.95
 
 
+def page_doubt_threshold(rows: Sequence[Row], read: Sequence[Reading], procedure_limit: float) -> float:
+    """How unlikely the page head must find a named page to ask which page is meant (``Answerer._doubted``).
+
+    The most sensitive level of :data:`PAGE_DOUBT_GRID` at which at most :data:`MAX_PAGE_DOUBTS` of the validation
+    writers' general questions that name a page would be asked. The names matcher is taken to have found the page
+    each writer meant, as in :func:`_outcome`: every question asked here is one that would have been answered.
+    """
+    named = [(row, r) for row, r in zip(rows, read, strict=True) if row.kind == "general" and row.procedure]
+    chosen = 0.0
+    if not named:  # nothing to measure the cost on: never doubt
+        return chosen
+    for level in PAGE_DOUBT_GRID:
+        asked = 0
+        for row, r in named:
+            other = max(
+                (p for code, p in r.procedures.items() if code not in (row.procedure, PROCEDURES_NONE)), default=0
+            )
+            asked += r.procedures.get(str(row.procedure), 0.0) < level and other >= procedure_limit
+        if asked / len(named) > MAX_PAGE_DOUBTS:
+            break
+        chosen = level
+    return chosen
+
+
 def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = False) -> dict[str, Any]:
     """Train, compare, calibrate, choose thresholds; write the reader; return its figures."""
     started = time.monotonic()
     families = tuple(f[0] for f in FAMILIES) if compare_all else EVERY_RETRAIN
     training = [r for r in training_rows() if r.kind in KINDS]
     validation = [r for r in corpus("validation") if r.kind in KINDS]
-    print(f"reader: {len(training)} training rows, {len(validation)} validation rows")
+    print(f"reader: {len(training)} training rows, {len(validation)} validation rows", flush=True)
     lexicon = Lexicon.fit([r.text for r in training])
     x_train = features(reader_vectors([r.text for r in training], tuned), [r.text for r in training], lexicon)
     x_val = features(reader_vectors([r.text for r in validation], tuned), [r.text for r in validation], lexicon)
@@ -449,6 +478,7 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
     read = readings(reader, validation)
     limits, figures = choose_thresholds(validation, read, nlu_parses())
     limits["procedure"] = procedure_threshold(validation, read)
+    limits["page_doubt"] = page_doubt_threshold(validation, read, limits["procedure"])
     reader.meta = {
         "encoder": reader.meta["encoder"],
         "thresholds": limits,

@@ -208,7 +208,10 @@ def tune(rows: Sequence[Row], recipe: Recipe = Recipe(), progress: bool = True) 
             running, seen = running + float(loss.detach()) * len(batch), seen + len(batch)
         losses.append(round(running / max(seen, 1), 4))
         if progress:
-            print(f"  epoch {epoch + 1}/{recipe.epochs}: loss {losses[-1]} ({time.monotonic() - started:.0f} s)")
+            print(
+                f"  epoch {epoch + 1}/{recipe.epochs}: loss {losses[-1]} ({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
     model.eval()
     figures = {
         "rows": len(items),
@@ -244,7 +247,7 @@ def build(
             shutil.copyfile(file, out.parent / file.name)
         print(f"reader encoder: copied from {kept} (tuned on this corpus before)")
         return dict(json.loads(manifest.read_text(encoding="utf-8")))
-    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} corpus messages (about 10 minutes)")
+    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} corpus messages (about 10 minutes)", flush=True)
     model, figures = tune(rows, recipe)
     with tempfile.TemporaryDirectory(prefix="reader-encoder-") as folder:
         model.save(folder)

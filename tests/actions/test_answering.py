@@ -307,3 +307,41 @@ def test_a_name_alone_introduces_the_page(answerer: Answerer) -> None:
     assert turn.procedure == "77067"
     assert turn.answer_section == "summary"
     assert turn.utterances[0].response == "utter_introduce"
+
+
+def test_a_named_page_the_whole_message_contradicts_asks_which_of_the_two(answerer: Answerer) -> None:
+    # The matcher reads "xray" as the chest X-ray; the page head, reading the whole message, means the mammogram.
+    text = "how long does the squeeze xray for my boobs take"
+    request = Request("ask_duration", text, ("71046",))
+
+    def with_doubt(page_doubt: float) -> Answerer:
+        return Answerer(answerer._kb, procedure_threshold=0.45, page_doubt=page_doubt)
+
+    contradicted = reading("duration", procedures={"77067": 0.9, "71046": 0.01, "none": 0.09})
+    turn = with_doubt(0.1).respond(request, Context(), contradicted, answer("duration"))
+    assert turn.utterances[0].response == "utter_ask_which_of"
+    assert [b.payload for b in turn.utterances[0].buttons] == [
+        '/inform_procedure{"procedure": "71046"}',
+        '/inform_procedure{"procedure": "77067"}',
+    ]
+    assert (turn.answer_section, turn.pending_question) == (None, "ask_duration")
+    # The patient's choice answers the waiting question from the page chosen.
+    chosen = with_doubt(0.1).respond(
+        Request("inform_procedure", "mammogram", ("77067",)),
+        Context(pending_question="ask_duration", pending_text=text),
+        reading("summary"),
+        Decision(DECLINE),
+    )
+    assert (chosen.procedure, chosen.answer_section) == ("77067", "duration")
+    # Answered from the page named: doubt off, the named page likely enough, the other page not sure enough, or
+    # two pages named (the head chooses between them).
+    cases = [
+        (0.0, contradicted, ("71046",)),
+        (0.1, reading("duration", procedures={"77067": 0.8, "71046": 0.15, "none": 0.05}), ("71046",)),
+        (0.1, reading("duration", procedures={"77067": 0.4, "71046": 0.05, "none": 0.55}), ("71046",)),
+        (0.1, contradicted, ("71046", "70551")),
+    ]
+    for page_doubt, read, named in cases:
+        turn = with_doubt(page_doubt).respond(Request("ask_duration", text, named), Context(), read, answer("duration"))
+        assert turn.answer_section == "duration"
+        assert turn.procedure in named

@@ -11,7 +11,7 @@ import pytest
 from actions.decide import ANSWER, DECLINE, HAND_OFF, Decision
 from actions.reader import Reading, SectionGuess
 from tools.corpus import Row
-from tools.train_reader import _outcome, choose_thresholds, encode_in_parallel
+from tools.train_reader import _outcome, choose_thresholds, encode_in_parallel, page_doubt_threshold
 
 
 def row(kind: str, sections: tuple[str, ...] = (), procedure: str | None = "45378", i: int = 0) -> Row:
@@ -147,3 +147,21 @@ def test_texts_embedded_in_parallel_keep_their_order(workers: int) -> None:
     assert vectors[:, 0].tolist() == list(range(11))
     assert len(made) == workers
     assert encode_in_parallel(embedder, texts[:1], workers=workers)[:, 0].tolist() == [0.0]
+
+
+def test_the_page_doubt_asks_about_at_most_one_in_200_questions_that_name_their_page() -> None:
+    def on_page(p_named: float, p_other: float) -> Reading:
+        return Reading(kinds={"general": 1.0}, procedures={"45378": p_named, "43235": p_other, "none": 0.0})
+
+    rows = [row("general", ("duration",), i=i) for i in range(400)]
+    # The head gives the named page 0.03, 0.08 and 0.15 while sure of another, once each: two of 400 may be asked.
+    doubts = {0: on_page(0.03, 0.9), 1: on_page(0.08, 0.9), 2: on_page(0.15, 0.8)}
+    read = [doubts.get(i, on_page(0.95, 0.05)) for i in range(400)]
+    assert page_doubt_threshold(rows, read, procedure_limit=0.45) == 0.1
+    # Another page not sure enough is no doubt at all; a head that contradicts too often never doubts.
+    assert page_doubt_threshold(rows, read, procedure_limit=0.95) == 0.2
+    assert page_doubt_threshold(rows, [on_page(0.01, 0.9)] * 400, procedure_limit=0.45) == 0.0
+    # Questions that name no page do not count: with none to measure the cost on, the doubt stays off.
+    unnamed = [row("general", ("duration",), procedure=None, i=i) for i in range(400)]
+    assert page_doubt_threshold(unnamed, [on_page(0.95, 0.05)] * 400, procedure_limit=0.45) == 0.0
+    assert page_doubt_threshold([*unnamed, *rows], [on_page(0.01, 0.9)] * 400 + read, procedure_limit=0.45) == 0.1
