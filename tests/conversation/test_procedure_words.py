@@ -42,3 +42,23 @@ def test_a_name_beats_a_family_word(patient: Conversation) -> None:
     patient.talk("I had an x-ray but now a chest CT with contrast, how long is the CT?")
     assert patient.slots()["procedure"] == "71260"
     assert patient.slots()["answer_section"] == "duration"
+
+
+def test_a_name_the_whole_message_contradicts_asks_which_of_the_two(patient: Conversation) -> None:
+    # "treadmill" names the exercise test; the tracer injected before it makes it the nuclear one (the page head's
+    # doubt, Answerer._doubted): the patient chooses rather than getting the other test's answer.
+    messages = patient.talk(
+        "for the heart test where they inject the radioactive tracer and then I walk on the treadmill, "
+        "how long does it take?"
+    )
+    assert patient.slots()["answer_sections"] == []
+    payloads = _buttons(messages)
+    assert len(payloads) == 2
+    assert any("93015" in p for p in payloads) and any("78452" in p for p in payloads)
+    # The choice answers the waiting question from the page chosen (which section is the models' reading).
+    patient.talk(next(p for p in payloads if "78452" in p))
+    assert patient.slots()["procedure"] == "78452"
+    assert patient.slots()["answer_section"] is not None
+    # The plain treadmill test, named and described alike, is answered at once.
+    patient.talk("how long does the exercise stress test on the treadmill take?")
+    assert (patient.slots()["procedure"], patient.slots()["answer_section"]) == ("93015", "duration")
