@@ -103,9 +103,9 @@ def embed(texts: Sequence[str], encoder: Path | None = None) -> np.ndarray:
     missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in known]
     if missing:
         items = list(dict(missing).items())
-        path = encoder or DEFAULT_PATH
-        if path.is_file():
-            vectors = encode_in_parallel(lambda: OnnxEmbedder(path, threads=1), [t for _, t in items])
+        model = encoder or DEFAULT_PATH
+        if model.is_file():
+            vectors = encode_in_parallel(lambda: OnnxEmbedder(model, threads=1), [t for _, t in items])
         else:
             vectors = question_embedder(None).encode([t for _, t in items])
         known.update({k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(items, vectors, strict=True)})

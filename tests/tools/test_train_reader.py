@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from actions.decide import ANSWER, DECLINE, HAND_OFF, Decision
 from actions.reader import Reading, SectionGuess
+from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
 from tools.corpus import Row
-from tools.train_reader import _outcome, choose_thresholds, encode_in_parallel, page_doubt_threshold
+from tools.train_reader import _outcome, choose_thresholds, embed, encode_in_parallel, page_doubt_threshold
 
 
 def row(kind: str, sections: tuple[str, ...] = (), procedure: str | None = "45378", i: int = 0) -> Row:
@@ -165,3 +167,22 @@ def test_the_page_doubt_asks_about_at_most_one_in_200_questions_that_name_their_
     unnamed = [row("general", ("duration",), procedure=None, i=i) for i in range(400)]
     assert page_doubt_threshold(unnamed, [on_page(0.95, 0.05)] * 400, procedure_limit=0.45) == 0.0
     assert page_doubt_threshold([*unnamed, *rows], [on_page(0.01, 0.9)] * 400 + read, procedure_limit=0.45) == 0.1
+
+
+def test_embedded_texts_are_cached_for_the_next_retrain_and_nothing_is_written_beside_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools import train_reader
+
+    monkeypatch.setattr(train_reader, "CACHE", tmp_path)
+    texts = ["how long does a colonoscopy take", "can I drive home after the MRI"]
+    first = embed(texts)
+    assert [p.name for p in tmp_path.iterdir()] == [f"vectors-v{train_reader.CACHE_VERSION}.npz"]
+    assert not list(DEFAULT_PATH.parent.glob("*.npz"))
+    assert np.allclose(first, OnnxEmbedder(DEFAULT_PATH).encode(texts))
+
+    def no_embedding(self: OnnxEmbedder, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError(f"embedded again: {texts}")
+
+    monkeypatch.setattr(OnnxEmbedder, "encode", no_embedding)
+    assert np.array_equal(embed(list(reversed(texts))), first[::-1])
