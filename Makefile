@@ -15,6 +15,8 @@ export
 VENV_ROOT ?= $(HOME)/.cache/clinic-faq-bot/venvs
 # Tuned reader encoders by corpus digest, kept outside the checkout like the environments (tools/tune_encoder.py).
 ENCODER_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-encoder
+# The corpus's texts as the reader's encoders embed them, by the encoder file's digest (tools/train_reader.py).
+READER_VECTOR_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-vectors
 RASA_HASH := $(shell cat requirements/rasa.txt requirements/rasa-dev.txt | sha256sum | cut -c1-12)
 ACT_HASH := $(shell cat requirements/actions.txt requirements/dev.txt | sha256sum | cut -c1-12)
 RASA_VENV := $(VENV_ROOT)/rasa-py310-$(RASA_HASH)
@@ -164,13 +166,13 @@ endif
 
 $(READER): $(CORPUS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide.py tools/train_reader.py tools/tune_encoder.py tools/corpus.py $(NLU_VALIDATION) $(READER_CHOICE) | $(ONNX_MODEL) $(READER_NEEDS)
 	@echo "==> training the reader on the corpus (about two minutes)"
-	$(ACT_PY) -m tools.train_reader --encoder $(READER_ENCODER)
+	$(ACT_PY) -m tools.train_reader --encoder $(READER_ENCODER) --vector-cache $(READER_VECTOR_CACHE)
 
 nlu: $(LOOKUPS)
 reader: $(READER)
 # The reader again, comparing the MLP too (tools/train_reader.py; about 40 s more than a retrain).
 reader-compare: $(NLU_VALIDATION) | $(ONNX_MODEL) $(READER_NEEDS)
-	$(ACT_PY) -m tools.train_reader --compare-all --encoder $(READER_ENCODER)
+	$(ACT_PY) -m tools.train_reader --compare-all --encoder $(READER_ENCODER) --vector-cache $(READER_VECTOR_CACHE)
 spacy: $(SPACY_STAMP)
 index: $(INDEX_STAMP)
 model: $(MODEL)

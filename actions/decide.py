@@ -10,6 +10,7 @@ Probabilities are calibrated on the corpus's validation writers.
 | 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
 | | ... but what Rasa heard counts in rows 3 and 4 only while general < ``overrule`` | |
+| | ... and the likeliest kind does not, when Rasa is sure (≥ ``nlu_sure``) the message only names a procedure | |
 | 5 | general ≥ ``general``; its best section ≥ ``section``, or a sentence read apart asks it ≥ ``sentence`` | answer |
 | | ... with up to two more sections ≥ ``extra`` | answer them too |
 | | ... and a sentence that, read apart, asks another section at ≥ ``sentence`` | answer it too |
@@ -129,9 +130,13 @@ def decide(
     if nlu_intent in DESK_INTENTS:
         desk = DESK_INTENTS[nlu_intent]
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[desk], probability=reading.p(desk), rule=3)
-    if kind in DESK_KINDS:
+    # "And for the CT?": Rasa, which learned the team's follow-ups, is sure the message only names a procedure; the
+    # question is the conversation's (the answerer asks it of the page named). In so few words the reader's kind
+    # is a guess ("and for the ct?" read as a question of cost at 0.52), so it does not hand off or decline here.
+    names_a_procedure = nlu_intent == "inform_procedure" and nlu_confidence >= t["nlu_sure"]
+    if kind in DESK_KINDS and not names_a_procedure:
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[kind], probability=reading.p(kind), rule=3)
-    if nlu_intent == "out_of_scope" or kind in NOT_A_QUESTION_KINDS:
+    if nlu_intent == "out_of_scope" or (kind in NOT_A_QUESTION_KINDS and not names_a_procedure):
         return Decision(DECLINE, probability=reading.p(kind), rule=4)
     best = reading.sections[0] if reading.sections else None
     if best is not None and best.section == RESULTS_SECTION:

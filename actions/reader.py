@@ -13,7 +13,8 @@ Three heads, and a fourth beside the first:
   case, cost, scheduling, prescription, a person, emergency, privacy, small
   talk, out of scope, other language (softmax);
 - **sections**: which of the page's sections a general question asks about
-  (softmax; a message of several questions is read sentence by sentence);
+  (softmax; a message of several questions is read sentence by sentence),
+  mixed with the vote of the training questions nearest the message (:mod:`actions.section_vote`);
 - **procedure**: which page, or none (softmax), used when no name is found;
 - **second** (optional): the kinds again, by a model that reads the fine-tuned encoder's vector beside the stock
   one; only its emergency and own-case probabilities are used, as a second opinion on the two safety decisions
@@ -37,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from actions.section_vote import Vote
 from common.paths import BUILD_DIR
 
 #: Where ``make reader`` writes the trained heads.
@@ -261,11 +263,14 @@ class Reader:
         lexicon: Lexicon,
         meta: Mapping[str, Any] | None = None,
         folder: Path = DEFAULT_DIR,
+        vote: Vote | None = None,
     ) -> None:
         missing = [h for h in self.HEADS if h not in heads]
         if missing:
             raise ValueError(f"reader heads missing: {missing}")
         self._heads = dict(heads)
+        #: The nearest training questions' vote on the sections, mixed into the section head (none: the head alone).
+        self.vote = vote
         self.lexicon = lexicon
         self.meta: dict[str, Any] = dict(meta or {})
         #: Where the reader is (or will be) saved: its encoder's file is named relative to it.
@@ -280,7 +285,8 @@ class Reader:
             names = [*cls.HEADS, *(h for h in cls.OPTIONAL_HEADS if h in meta["heads"])]
             heads = {name: Head.from_arrays(name, meta["heads"][name], arrays) for name in names}
             lexicon = Lexicon(vocabularies, {kind: arrays[f"lexicon.{kind}.idf"] for kind in Lexicon.KINDS})
-        return cls(heads, lexicon, meta, folder)
+            vote = Vote.from_arrays(meta["vote"], arrays) if meta.get("vote") else None
+        return cls(heads, lexicon, meta, folder, vote)
 
     def save(self, folder: Path) -> None:
         """Write the heads and ``meta`` (thresholds, figures) to ``folder``."""
@@ -289,8 +295,11 @@ class Reader:
         (folder / "lexicon.json").write_text(json.dumps(self.lexicon.vocabularies, sort_keys=True), encoding="utf-8")
         for name, head in self._heads.items():
             arrays.update(head.to_arrays(name))
+        if self.vote is not None:
+            arrays.update({"vote.vectors": self.vote.vectors, "vote.shares": self.vote.shares.astype(np.float32)})
         np.savez(folder / "reader.npz", **arrays)  # type: ignore[arg-type]
         meta = {**self.meta, "heads": {name: head.meta() for name, head in self._heads.items()}}
+        meta["vote"] = self.vote.meta() if self.vote is not None else None
         (folder / "reader.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
 
     @property
@@ -331,6 +340,8 @@ class Reader:
         kinds = kind_head.probabilities(rows[:1])
         kind_p = dict(zip(kind_head.classes, (float(p) for p in kinds[0]), strict=True))
         section_p = section_head.probabilities(rows)
+        if self.vote is not None:
+            section_p = self.vote.mix(section_p, vectors)
         best = np.argsort(-section_p[0])[:MAX_SECTIONS]
         guesses = []
         order = {}

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,12 +35,15 @@ from typing import Any
 
 import numpy as np
 
-from actions.decide import ANSWER, decide
-from actions.reader import DEFAULT_DIR, PERSONAL_KINDS, Head, Lexicon, Reader, Reading, features
+from actions.reader import DEFAULT_DIR, Head, Lexicon, Reader, Reading, features
+from actions.section_vote import Vote
 from common.paths import BUILD_DIR
 from tools.corpus import KINDS, Row, corpus, training_rows
+from tools.reader_thresholds import PROCEDURES_NONE, choose_thresholds, page_doubt_threshold, procedure_threshold
 from tools.tune_encoder import TUNED_PATH
 
+#: Where the embedded texts are kept (``--vector-cache``; ``make reader`` passes one outside the checkout, so that a
+#: fresh clone does not embed the corpus again). Files are named by the encoder's digest: clones may share it.
 CACHE = BUILD_DIR / "reader-cache"
 #: How the cached vectors were computed; a new version starts new cache files. 2: each text embedded in a run of its
 #: own (``knowledge.onnx_embedder.OnnxEmbedder.encode``), so that a vector does not depend on its batch-mates; 3: and
@@ -49,24 +52,6 @@ CACHE_VERSION = 3
 #: Rasa's intents for the validation writers' messages (``make reader`` writes it with bot/parse_texts.py).
 NLU_VALIDATION = BUILD_DIR / "reader-nlu" / "validation.jsonl"
 SEED = 42
-#: The most wrong answers, and personal questions answered, that a threshold may allow on validation.
-MAX_WRONG = 0.02
-MAX_PERSONAL_ANSWERED = 0.02
-#: Between emergencies caught and false alarms: at most this share of other messages called emergencies.
-MAX_FALSE_EMERGENCIES = 0.005
-PROCEDURES_NONE = "none"
-SECTION_GRID = tuple(float(t) for t in np.round(np.arange(0.3, 0.99, 0.05), 2))
-#: How sure the reader must be of "general" to overrule Rasa's desk or out-of-scope intent (1.01: never).
-OVERRULE_GRID = (0.99, 0.95, 0.9, 0.8, 0.7)
-#: The most, as a share of the desk's and out-of-scope messages, that overruling Rasa may answer from a page.
-OVERRULE_MORE_OTHERS = 0.02
-#: How unlikely the page head may find a named page before asking which page is meant (0: never), and the most
-#: validation questions naming their page that may be asked so (one in 200, like the false emergencies' limit).
-#: The grid stops at one chance in five: above it, the head's doubt is no longer a contradiction.
-PAGE_DOUBT_GRID = (0.02, 0.05, 0.1, 0.2)
-MAX_PAGE_DOUBTS = 0.005
-#: Kinds that are questions for someone else or for nobody: answering one from a page is a wrong answer.
-NOT_GENERAL_QUESTIONS = ("out_of_scope", "cost", "scheduling", "prescription", "human")
 
 
 def reader_vectors(texts: Sequence[str], tuned: bool = False) -> np.ndarray:
@@ -85,16 +70,17 @@ def reader_vectors(texts: Sequence[str], tuned: bool = False) -> np.ndarray:
 def embed(texts: Sequence[str], encoder: Path | None = None) -> np.ndarray:
     """The texts' vectors by ``encoder`` (an exported ONNX model; the stock model when none), cached by text.
 
-    Each encoder has its own cache file, named by its digest for a tuned one, so a retrain embeds only new
-    messages, and a newly tuned encoder starts a new cache (the old one is removed). The embedder runs each text
-    alone, so a cached vector is the one the action server computes for that message, whatever the cache's history.
+    The stock model and each tuned encoder have their own cache file, named by the model file's digest, so a
+    retrain embeds only new messages, and a newly tuned encoder starts a new cache (a tuned encoder's vectors
+    before it are removed; the stock model's stay). The embedder runs each text alone, so a cached vector is the
+    one the action server computes for that message, whatever the cache's history.
     """
     from actions.runtime import question_embedder
-    from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder, file_digest
+    from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
 
-    name = f"vectors-v{CACHE_VERSION}-{file_digest(encoder)}.npz" if encoder else f"vectors-v{CACHE_VERSION}.npz"
+    model = encoder or DEFAULT_PATH
+    path = _cache_file(encoder)
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / name
     known: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path) as stored:
@@ -103,18 +89,29 @@ def embed(texts: Sequence[str], encoder: Path | None = None) -> np.ndarray:
     missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in known]
     if missing:
         items = list(dict(missing).items())
-        model = encoder or DEFAULT_PATH
         if model.is_file():
             vectors = encode_in_parallel(lambda: OnnxEmbedder(model, threads=1), [t for _, t in items])
         else:
             vectors = question_embedder(None).encode([t for _, t in items])
         known.update({k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(items, vectors, strict=True)})
-        np.savez(path, **known)  # type: ignore[arg-type]
-        stock = CACHE / f"vectors-v{CACHE_VERSION}.npz"
-        for stale in CACHE.glob("vectors*.npz"):
-            if stale not in (path, stock):
-                stale.unlink()
+        # Written whole, then renamed: another clone sharing the cache never reads half a file.
+        with tempfile.NamedTemporaryFile(dir=CACHE, prefix=".partial-", suffix=".npz", delete=False) as partial:
+            np.savez(partial, **known)  # type: ignore[arg-type]
+        os.replace(partial.name, path)
+        if encoder is not None:  # a newly tuned encoder: the vectors of the ones before it are stale
+            for stale in CACHE.glob(f"vectors-v{CACHE_VERSION}-tuned-*.npz"):
+                if stale != path:
+                    stale.unlink(missing_ok=True)
     return np.vstack([known[k] for k in keys]).astype(np.float32)
+
+
+def _cache_file(encoder: Path | None) -> Path:
+    """The cache file of an encoder's vectors (the stock model's when none), named by the model file's digest."""
+    from knowledge.onnx_embedder import DEFAULT_PATH, file_digest
+
+    model = encoder or DEFAULT_PATH
+    digest = file_digest(model) if model.is_file() else "sentence-transformers"
+    return CACHE / f"vectors-v{CACHE_VERSION}-{'tuned' if encoder else 'stock'}-{digest}.npz"
 
 
 def encode_in_parallel(embedder: Callable[[], Any], texts: Sequence[str], workers: int | None = None) -> np.ndarray:
@@ -224,6 +221,67 @@ def train_head(
     return head, comparison
 
 
+#: The nearest training questions' vote on the sections (``actions.section_vote.Vote``): how many vote, how fast a vote
+#: fades with distance, and how much of the sections' probability it is given (0: the head alone). The grid was
+#: set on 2026-12-07 from a trial on the validation writers, cross-fitted by writer (log-loss lower for all four);
+#: the diagnostic writers, who choose nothing, were measured after: their log-loss 0.262 -> 0.232, and the share
+#: of their named general questions answerable at 2% wrong 0.72 -> 0.80.
+VOTE_NEIGHBOURS = (10, 25)
+VOTE_SPREADS = (0.02, 0.03, 0.05)
+VOTE_WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.65)
+
+
+def fit_vote(
+    head: Head,
+    train: tuple[np.ndarray, Sequence[Row]],
+    validation: tuple[np.ndarray, Any, Sequence[int], np.ndarray],
+    columns: tuple[int, int],
+) -> tuple[Vote | None, dict[str, Any]]:
+    """The vote of the nearest training questions, with ``k``, ``spread`` and ``weight`` chosen on validation.
+
+    ``train``: the reader's vectors of the training rows and the rows (its general questions vote);
+    ``validation``: the validation rows' vectors, the section head's features of them, and each asked section as
+    :func:`_by_section` lists it (row index, label). Chosen by the section log-loss, as the heads are; ties keep the
+    smaller weight. No vote (weight 0) when none lowers it.
+    """
+    vectors, rows = train
+    voters = [i for i, row in enumerate(rows) if row.kind == "general" and row.sections]
+    classes = list(head.classes)
+    shares = np.zeros((len(voters), len(classes)), dtype=np.float64)
+    for n, i in enumerate(voters):
+        asked = [s for s in rows[i].sections if s in classes]
+        for section in asked:
+            shares[n, classes.index(section)] += 1.0 / len(asked)
+    unit = np.asarray(vectors[voters, columns[0] : columns[1]], dtype=np.float32)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    v_val, x_val, index, labels = validation
+    asked_rows = np.asarray(index, dtype=int)
+    truth = np.array([classes.index(str(label)) if label in classes else -1 for label in labels])
+    known = truth >= 0
+    p_head = head.probabilities(x_val[asked_rows])
+
+    def loss(p: np.ndarray) -> float:
+        return float(-np.mean(np.log(np.clip(p[np.arange(len(p))[known], truth[known]], 1e-12, 1.0))))
+
+    without = loss(p_head)
+    best: tuple[float, Vote | None] = (without, None)
+    for k in VOTE_NEIGHBOURS:
+        for spread in VOTE_SPREADS:
+            vote = Vote(unit, shares, columns, k, spread, 1.0)
+            votes = vote.probabilities(v_val[asked_rows])
+            for weight in VOTE_WEIGHTS:
+                if weight <= 0:
+                    continue
+                mixed = loss((1 - weight) * p_head + weight * votes)
+                if mixed < best[0]:
+                    best = (mixed, Vote(unit, shares, columns, k, spread, weight))
+    chosen = best[1]
+    figures: dict[str, Any] = {"log_loss_without": round(without, 4), "log_loss_with": round(best[0], 4)}
+    figures.update(chosen.meta() if chosen is not None else {"weight": 0.0})
+    print(f"  sections   vote {figures}", flush=True)
+    return chosen, figures
+
+
 #: Which vectors each head reads, with the n-grams: the stock model's, the fine-tuned encoder's, or both side by side.
 #: Compared on the validation writers. The section head (33 writers): log-loss 0.785 on the tuned vector, 0.796 on
 #: both. The kind head (45 writers): calibrated log-loss 0.067 on the stock vector, 0.056 on both; but on both it
@@ -285,151 +343,6 @@ def nlu_parses(path: Path = NLU_VALIDATION) -> dict[str, tuple[str, float]]:
     return {str(r["id"]): (str(r.get("intent") or ""), float(r.get("confidence") or 0.0)) for r in rows}
 
 
-def choose_thresholds(
-    rows: Sequence[Row], read: Sequence[Reading], nlu: dict[str, tuple[str, float]] | None = None
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """The thresholds of :mod:`actions.decide` that answer most general questions within the limits."""
-    heard = [(nlu or {}).get(row.row_id, ("", 0.0)) for row in rows]
-    emergency_p = np.array([r.emergency for r in read])
-    is_emergency = np.array([row.kind == "emergency" for row in rows])
-    # Down from 0.9 while false alarms stay within the limit, but a step down only where it catches more of the
-    # validation writers' emergencies: a lower threshold that catches none more only adds false alarms.
-    emergency, caught_most = 0.5, -1
-    for t in np.round(np.arange(0.9, 0.14, -0.05), 2):
-        false = float(np.mean(emergency_p[~is_emergency] >= t)) if (~is_emergency).any() else 0.0
-        if false > MAX_FALSE_EMERGENCIES:
-            break
-        caught_now = int(np.sum(emergency_p[is_emergency] >= t))
-        if caught_now > caught_most:
-            emergency, caught_most = float(t), caught_now
-        if is_emergency.any() and caught_now == int(is_emergency.sum()):
-            break
-    best: tuple[float, dict[str, float], dict[str, Any]] | None = None
-    general = [i for i, row in enumerate(rows) if row.kind == "general" and row.sections]
-    personal = [i for i, row in enumerate(rows) if row.kind in PERSONAL_KINDS]
-    others = [i for i, row in enumerate(rows) if row.kind in NOT_GENERAL_QUESTIONS]
-    asked = sorted({*general, *personal})
-    everyone = sorted({*asked, *others})
-
-    def measure(limits: dict[str, float], with_others: bool = False) -> dict[str, float]:
-        """The validation figures at these limits (and the desk's and out-of-scope messages answered)."""
-        decisions = {i: decide(read[i], limits, *heard[i]) for i in (everyone if with_others else asked)}
-        outcomes = [_outcome(rows[i], read[i], decisions[i]) for i in general]
-        figures = {
-            "general_right": round(outcomes.count("right") / max(1, len(general)), 4),
-            "general_wrong": round(outcomes.count("wrong") / max(1, len(general)), 4),
-            "personal_answered": round(sum(decisions[i].reply == ANSWER for i in personal) / max(1, len(personal)), 4),
-        }
-        if with_others:
-            answered = sum(decisions[i].reply == ANSWER for i in others)
-            figures["others_answered"] = round(answered / max(1, len(others)), 4)
-        return figures
-
-    def within(figures: dict[str, float]) -> bool:
-        return figures["general_wrong"] <= MAX_WRONG and figures["personal_answered"] <= MAX_PERSONAL_ANSWERED
-
-    grid = itertools.product(
-        (0.3, 0.4, 0.5),
-        (0.2, 0.3),
-        SECTION_GRID,
-        (0.7, 0.8, 0.9),
-        (0.1, 0.2, 0.35, 0.5) if nlu else (1.0,),
-        (0.8, 0.9, 0.97) if nlu else (1.0,),
-    )
-    for p_personal, p_general, p_section, p_sentence, p_agree, p_nlu in grid:
-        limits = {
-            "emergency": emergency,
-            "personal": p_personal,
-            "general": p_general,
-            "section": p_section,
-            "extra": 0.3,
-            "sentence": p_sentence,
-            "agree": p_agree,
-            "nlu_sure": p_nlu,
-        }
-        figures = measure(limits)
-        if within(figures) and (best is None or figures["general_right"] > best[0]):
-            best = (figures["general_right"], limits, figures)
-    if best is not None and nlu:
-        # Then how sure the reader must be to overrule Rasa's desk and out-of-scope intents, with the section
-        # threshold again at each level: the most general questions answered right within the limits, and at
-        # most OVERRULE_MORE_OTHERS more of the desk's and out-of-scope messages answered from a page. Ties
-        # keep the stricter levels (tried first).
-        grid_best = best[1]
-        base = measure({**grid_best, "overrule": 1.01}, with_others=True)
-        for level in (1.01, *OVERRULE_GRID):
-            for p_section in sorted(SECTION_GRID, reverse=True):
-                trial = {**grid_best, "overrule": level, "section": p_section}
-                figures = measure(trial, with_others=True)
-                more = figures["others_answered"] - base["others_answered"]
-                if within(figures) and more <= OVERRULE_MORE_OTHERS and figures["general_right"] > best[0]:
-                    best = (figures["general_right"], trial, figures)
-    if best is None:  # nothing within the limits: the strictest
-        limits = {
-            "emergency": emergency,
-            "personal": 0.3,
-            "general": 0.6,
-            "section": 0.95,
-            "extra": 0.35,
-            "sentence": 0.95,
-        }
-        best = (0.0, limits, {"note": "no threshold met the limits on validation; strictest used"})
-    chosen = dict(best[1])
-    chosen["narrow"] = min(chosen["general"], 0.35)
-    caught = float(np.mean(emergency_p[is_emergency] >= emergency)) if is_emergency.any() else 1.0
-    false = float(np.mean(emergency_p[~is_emergency] >= emergency)) if (~is_emergency).any() else 0.0
-    figures = {**best[2], "emergency_recall": round(caught, 4), "false_emergency": round(false, 4)}
-    return chosen, figures
-
-
-def _outcome(row: Row, reading: Reading, decision: Any, procedure_limit: float = 0.9) -> str:
-    """What ``make eval`` would count for a general question (tools/corpus_sets.py), the page taken as found.
-
-    A named page is assumed found (the names matcher); a message naming none is answered only from the
-    reader's page guess at ``procedure_limit``, and any such answer is wrong (the writer named no page).
-    """
-    if decision.reply != ANSWER:
-        results_line = "results" in row.sections and decision.response == "utter_handoff_results"
-        return "right" if results_line or (row.procedure is None and decision.reply != "emergency") else "other"
-    if row.procedure is None:
-        return "wrong" if reading.procedure()[0] and reading.procedure()[1] >= procedure_limit else "right"
-    return "right" if decision.sections[0] in row.sections else "wrong"
-
-
-def procedure_threshold(rows: Sequence[Row], read: Sequence[Reading]) -> float:
-    """The lowest probability at which the procedure head's guess is right at least 98% of the time."""
-    guesses = [(r.procedure()[1], r.procedure()[0] == row.procedure) for row, r in zip(rows, read, strict=True)]
-    for t in np.round(np.arange(0.3, 0.96, 0.05), 2):
-        kept = [ok for p, ok in guesses if p >= t]
-        if kept and sum(kept) / len(kept) >= 0.98:
-            return float(t)
-    return 0.95
-
-
-def page_doubt_threshold(rows: Sequence[Row], read: Sequence[Reading], procedure_limit: float) -> float:
-    """How unlikely the page head must find a named page to ask which page is meant (``Answerer._doubted``).
-
-    The most sensitive level of :data:`PAGE_DOUBT_GRID` at which at most :data:`MAX_PAGE_DOUBTS` of the validation
-    writers' general questions that name a page would be asked. The names matcher is taken to have found the page
-    each writer meant, as in :func:`_outcome`: every question asked here is one that would have been answered.
-    """
-    named = [(row, r) for row, r in zip(rows, read, strict=True) if row.kind == "general" and row.procedure]
-    chosen = 0.0
-    if not named:  # nothing to measure the cost on: never doubt
-        return chosen
-    for level in PAGE_DOUBT_GRID:
-        asked = 0
-        for row, r in named:
-            other = max(
-                (p for code, p in r.procedures.items() if code not in (row.procedure, PROCEDURES_NONE)), default=0
-            )
-            asked += r.procedures.get(str(row.procedure), 0.0) < level and other >= procedure_limit
-        if asked / len(named) > MAX_PAGE_DOUBTS:
-            break
-        chosen = level
-    return chosen
-
-
 def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = False) -> dict[str, Any]:
     """Train, compare, calibrate, choose thresholds; write the reader; return its figures."""
     started = time.monotonic()
@@ -438,8 +351,10 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
     validation = [r for r in corpus("validation") if r.kind in KINDS]
     print(f"reader: {len(training)} training rows, {len(validation)} validation rows", flush=True)
     lexicon = Lexicon.fit([r.text for r in training])
-    x_train = features(reader_vectors([r.text for r in training], tuned), [r.text for r in training], lexicon)
-    x_val = features(reader_vectors([r.text for r in validation], tuned), [r.text for r in validation], lexicon)
+    v_train = reader_vectors([r.text for r in training], tuned)
+    v_val = reader_vectors([r.text for r in validation], tuned)
+    x_train = features(v_train, [r.text for r in training], lexicon)
+    x_val = features(v_val, [r.text for r in validation], lexicon)
     width = x_train.shape[1] - len(lexicon)
     heads: dict[str, Head] = {}
     comparison: dict[str, Any] = {}
@@ -464,6 +379,14 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         width,
         families,
     )
+    # The vote reads the vector the section head reads: the tuned encoder's, else the stock one.
+    columns = (width // 2, width) if tuned else (0, width)
+    vote, comparison["sections"]["vote"] = fit_vote(
+        heads["sections"],
+        (v_train, training),
+        (v_val, x_sections_val, section_val, sections_val),
+        columns,
+    )
     labelled = [i for i, r in enumerate(training) if r.writer != "nlu"]
     procedures_train = np.array([training[i].procedure or PROCEDURES_NONE for i in labelled])
     procedures_val = np.array([r.procedure or PROCEDURES_NONE for r in validation])
@@ -474,7 +397,7 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         width,
         families,
     )
-    reader = Reader(heads, lexicon, {"encoder": _encoder_meta(out) if tuned else None}, out)
+    reader = Reader(heads, lexicon, {"encoder": _encoder_meta(out) if tuned else None}, out, vote)
     read = readings(reader, validation)
     limits, figures = choose_thresholds(validation, read, nlu_parses())
     limits["procedure"] = procedure_threshold(validation, read)
@@ -507,6 +430,7 @@ def _encoder_meta(out: Path) -> dict[str, Any] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train the reader into ``--out`` (``build/reader/``), or write the validation texts for Rasa to parse."""
+    global CACHE  # one process, one cache: --vector-cache sets where embed() keeps its files
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--validation-texts", type=Path, help="only write the validation messages (id, text) here")
@@ -517,7 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="stock",
         help="tuned: the section and page heads read the fine-tuned encoder's vector too (tools/tune_encoder.py)",
     )
+    parser.add_argument("--vector-cache", type=Path, help=f"where embedded texts are kept (default {CACHE})")
     args = parser.parse_args(argv)
+    if args.vector_cache:
+        CACHE = args.vector_cache
     if args.validation_texts:
         args.validation_texts.parent.mkdir(parents=True, exist_ok=True)
         rows = corpus("validation")

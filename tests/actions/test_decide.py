@@ -124,6 +124,20 @@ def test_how_results_are_given_gets_the_care_teams_results_line() -> None:
     assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_results", 6)
 
 
+def test_a_follow_up_that_only_names_a_procedure_is_not_handed_to_a_desk_on_the_readers_guess() -> None:
+    # "and for the ct?" after a question about the MRI: the reader's kind head guessed a question of cost.
+    follow_up = reading({"cost": 0.52, "general": 0.39, "emergency": 0.01}, ("alternatives", 0.3), ("duration", 0.2))
+    limits = {**LIMITS, "nlu_sure": 0.8}
+    assert decide(follow_up, limits, "ask_duration", 0.5).reply == HAND_OFF  # Rasa not sure it only names one
+    decision = decide(follow_up, limits, "inform_procedure", 0.94)
+    assert decision.reply not in (HAND_OFF, ANSWER)  # the answerer asks the conversation's question of the page
+    assert decide(follow_up, limits, "inform_procedure", 0.7).reply == HAND_OFF
+    # Rasa's own desk intents, emergencies and the patient's own case still come first.
+    assert decide(follow_up, limits, "ask_cost", 0.9).reply == HAND_OFF
+    urgent = reading({"emergency": 0.9, "general": 0.1}, ("duration", 0.9))
+    assert decide(urgent, limits, "inform_procedure", 0.99).reply == EMERGENCY
+
+
 def test_unsure_of_the_section_narrows_and_unsure_of_everything_declines() -> None:
     narrowed = decide(reading({"general": 0.6}, ("duration", 0.45), ("recovery", 0.4)), LIMITS)
     assert (narrowed.reply, narrowed.sections) == (NARROW, ("duration", "recovery"))

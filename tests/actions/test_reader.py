@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from actions.reader import Head, Lexicon, Reader, features
+from actions.section_vote import Vote
 
 TEXTS = ["how long does it take", "does it hurt", "chest pain now", "what does my report mean"]
 DIM = 4
@@ -119,6 +120,42 @@ def test_save_and_load_round_trip(reader: Reader, tmp_path: Path) -> None:
     assert all(w.dtype == np.float64 and w.flags["C_CONTIGUOUS"] for h in loaded._heads.values() for w in h.weights)
     with np.load(tmp_path / "reader.npz") as saved:
         assert {saved[key].dtype for key in saved.files if not key.startswith("lexicon.")} == {np.dtype(np.float32)}
+
+
+def vote(weight: float) -> Vote:
+    """Training questions on the embedding's last two units: "does it hurt" near-twins asking how long it takes."""
+    voters = np.array([[0.0, 1.0], [0.1, 1.0], [1.0, 0.0]], dtype=np.float32)
+    voters /= np.linalg.norm(voters, axis=1, keepdims=True)
+    shares = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])  # duration, patient_experience
+    return Vote(voters, shares, columns=(2, 4), k=2, spread=0.05, weight=weight)
+
+
+def test_the_nearest_training_questions_vote_for_their_sections() -> None:
+    near_first = np.array([[9.0, 9.0, 0.05, 1.0]])  # the first two columns are not the vote's
+    votes = vote(1.0).probabilities(near_first)
+    assert votes.sum() == pytest.approx(1.0)
+    assert votes[0, 0] > 0.6 > votes[0, 1]  # two neighbours: one all duration, one shared
+    far = vote(1.0).probabilities(np.array([[0.0, 0.0, 1.0, 0.02]]))
+    assert far[0, 1] > 0.99  # the nearest asks patient_experience; the next is far, so it barely counts
+    head = np.array([[0.2, 0.8]])
+    assert vote(0.5).mix(head, near_first) == pytest.approx(0.5 * head + 0.5 * votes)
+    assert vote(0.0).mix(head, near_first) is head
+
+
+def test_the_vote_is_mixed_into_the_sections_read_and_saved_with_the_reader(reader: Reader, tmp_path: Path) -> None:
+    # "chest pain now" (third unit): the head has no section for it (even odds); its neighbour asks what it is like.
+    alone = reader.read("chest pain now", [], vectors)
+    assert alone.sections[0].probability == pytest.approx(0.5)
+    voted = Reader(reader._heads, reader.lexicon, reader.meta, reader.folder, vote(0.5))
+    read = voted.read("chest pain now", [], vectors)
+    best = read.sections[0]
+    assert (best.section, best.probability) == ("patient_experience", pytest.approx(0.5 * 0.5 + 0.5 * 1.0, abs=0.01))
+    voted.save(tmp_path)
+    loaded = Reader.load(tmp_path)
+    assert loaded.vote is not None and loaded.vote.meta() == voted.vote.meta()
+    assert loaded.read("chest pain now", [], vectors).sections[0].probability == pytest.approx(best.probability)
+    reader.save(tmp_path)
+    assert Reader.load(tmp_path).vote is None
 
 
 def test_the_second_opinion_raises_an_emergency_or_own_case(reader: Reader, tmp_path: Path) -> None:

@@ -30,6 +30,15 @@ def test_follow_ups_rely_on_context(patient: Conversation) -> None:
     assert "drive" in reply.lower()
 
 
+def test_a_follow_up_naming_another_procedure_asks_the_last_question_of_it(patient: Conversation) -> None:
+    patient.talk("how long does a brain mri take")
+    assert patient.slots()["answer_section"] == "duration"
+    reply = patient.text("and for the ct?")  # read alone, the reader took it for a question of cost
+    assert patient.slots()["procedure"] == "71260"
+    assert patient.slots()["answer_section"] == "duration"
+    assert "cost" not in reply.lower() and "insurance" not in reply.lower()
+
+
 def test_question_before_the_procedure_is_known(patient: Conversation) -> None:
     messages = patient.talk("do i need to fast before?")
     assert patient.slots()["answer_section"] is None

@@ -53,12 +53,14 @@ PUBLIC_SETS = ("public_style", "real_patients_dev")
 #: seventh pass; the fine-tuning's seed alone moved validation's general right by 0.02); 0.829 / 0.029 / 0.033 /
 #: 0.968 / 0.0 with forty-five writers and the second opinion on emergencies and own cases; 0.829 / 0.029 / 0.033 /
 #: 1.0 / 0.0 when a message in another language was first read by the models too (action_other_language: the two
-#: emergencies missed until then were in Spanish). The floors leave room: the threshold choice, the fine-tuning's
+#: emergencies missed until then were in Spanish); 0.855 / 0.017 / 0.019 / 1.0 / 0.0 with the nearest training
+#: questions' vote on the sections and the most cautious personal hand-off within one general answer in 200
+#: (2026-12-07, sixth session). The floors leave room: the threshold choice, the fine-tuning's
 #: seed, and a fine-tuning on another CPU, vary; but not on emergencies, where the target is every one.
 CORPUS_TEST_FLOORS = {
-    "general_accuracy": (">=", 0.80),
-    "confident_wrong_rate": ("<=", 0.035),
-    "personal_answered_rate": ("<=", 0.06),
+    "general_accuracy": (">=", 0.83),
+    "confident_wrong_rate": ("<=", 0.03),
+    "personal_answered_rate": ("<=", 0.04),
     "emergency_recall": (">=", 1.0),
     "privacy_prompt_not_asked_rate": ("<=", 0.005),
 }
