@@ -78,6 +78,7 @@ class Answerer:
 
     def respond(self, request: Request, context: Context, reading: Reading, decision: Decision) -> Turn:
         """The bot's turn for a request in a context, as decided."""
+        self._kb.remember(reading.vectors)
         turn = self._compose(request, context, reading, decision)
         if turn.last_question is None:
             turn = replace(turn, last_question=context.last_question)

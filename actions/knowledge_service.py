@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +134,9 @@ class KnowledgeService:
     def prepare(self, questions: Sequence[str]) -> None:
         """Nothing to keep between calls here: each call takes a new view (turns use view())."""
 
+    def remember(self, vectors: Mapping[str, Vectors]) -> None:
+        """Nothing to keep between calls here: each call takes a new view (turns use view())."""
+
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""
         return self.view().procedures()
@@ -174,6 +177,10 @@ class KnowledgeView:
         missing = [q for q in dict.fromkeys(questions) if q not in self._vectors]
         if len(missing) > 1:
             self._vectors.update(zip(missing, self._questions.vectors(missing), strict=True))
+
+    def remember(self, vectors: Mapping[str, Vectors]) -> None:
+        """Questions this turn has embedded already (the reader's stock vectors), used instead of embedding again."""
+        self._vectors.update(vectors)
 
     def procedures(self) -> Sequence[tuple[str, str]]:
         """Every procedure's code and short name, sorted by name."""

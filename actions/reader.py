@@ -103,10 +103,16 @@ class Lexicon:
         return sum(len(v) for v in self.vocabularies.values())
 
     def transform(self, texts: Sequence[str]) -> Any:
-        """Sparse TF-IDF rows (``scipy.sparse.csr_matrix``), one per text: character n-grams, then words."""
-        from scipy.sparse import hstack
+        """Sparse TF-IDF rows (``scipy.sparse.csr_matrix``), one per text: character n-grams, then words.
 
-        return hstack([v.transform(texts) for v in self._vectorisers]).tocsr()
+        scikit-learn's checks of its arguments are skipped: the texts and the fitted vectorisers are this module's
+        own, and the checks were a quarter of the transform's time in a turn (1.97 against 1.53 ms, 2026-12-07).
+        """
+        from scipy.sparse import hstack
+        from sklearn import config_context
+
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            return hstack([v.transform(texts) for v in self._vectorisers]).tocsr()
 
 
 def features(vectors: np.ndarray, texts: Sequence[str], lexicon: Lexicon) -> Any:
@@ -141,6 +147,9 @@ class Reading:
     #: The second opinion on the kinds (the ``second`` head; empty when the reader has none): only its emergency
     #: and own-case probabilities count. See :attr:`emergency` and :attr:`personal`.
     second: Mapping[str, float] = field(default_factory=dict)
+    #: The stock model's vectors of the texts read (the message and its sentences), by text: retrieval ranks the
+    #: section's passages with them this turn instead of embedding the same words again. Never recorded.
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def kind(self) -> str:

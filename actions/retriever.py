@@ -6,9 +6,10 @@ of the pages and index; tests give it fakes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from knowledge.embedder import Vectors
 from knowledge.index import Hit
 from knowledge.model import Passage
 
@@ -18,6 +19,10 @@ class Retriever(Protocol):
 
     def prepare(self, questions: Sequence[str]) -> None:
         """Embed several questions of one message together (only a saving: each is embedded when needed)."""
+        ...
+
+    def remember(self, vectors: Mapping[str, Vectors]) -> None:
+        """Questions this turn has embedded already (the reader's), by text: ranked with these, not embedded again."""
         ...
 
     def procedures(self) -> Sequence[tuple[str, str]]:

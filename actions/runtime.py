@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from actions.question_vectors import HintListener, QuestionVectors, SpareCpu
 from actions.reader import DEFAULT_DIR, Reader, Reading, Vectorise, side_by_side
 from common.sentences import split_sentences
 from common.settings import settings
-from knowledge.embedder import Embedder, SentenceTransformerEmbedder
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from knowledge.onnx_embedder import DEFAULT_PATH, OnnxEmbedder
 
 logger = logging.getLogger(__name__)
@@ -110,17 +111,26 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
     if text.startswith("/"):
         return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
     model = reader()
-    reading = model.read(text, split_sentences(text), _vectorise())
+    embedded: dict[str, Vectors] = {}
+    reading = model.read(text, split_sentences(text), _vectorise(embedded))
+    reading = replace(reading, vectors=embedded)
     return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
 
 
-def _vectorise() -> Vectorise:
-    """The reader's vectors of some texts: the stock model's (hinted or embedded now), and the tuned encoder's."""
+def _vectorise(embedded: dict[str, Vectors] | None = None) -> Vectorise:
+    """The reader's vectors of some texts: the stock model's (hinted or embedded now), and the tuned encoder's.
+
+    The stock model's vectors are also put in ``embedded`` by text, for retrieval to reuse this turn.
+    """
     stock, tuned = service().questions, reader_vectors()
-    return side_by_side(
-        lambda texts: np.vstack(stock.vectors(texts)),
-        None if tuned is stock else lambda texts: np.vstack(tuned.vectors(texts)),
-    )
+
+    def stock_vectors(texts: Sequence[str]) -> Vectors:
+        rows = stock.vectors(texts)
+        if embedded is not None:
+            embedded.update(zip(texts, rows, strict=True))
+        return np.vstack(rows)
+
+    return side_by_side(stock_vectors, None if tuned is stock else lambda texts: np.vstack(tuned.vectors(texts)))
 
 
 def reread(text: str) -> Reading:

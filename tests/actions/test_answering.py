@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from actions.answering import Answerer, Context, Request
 from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, Decision
 from actions.knowledge_service import KnowledgeService
 from actions.reader import Reading, SectionGuess
+from knowledge.embedder import Vectors
 from tests.conftest import PAGES
 from tests.support.fakes import HashingEmbedder
 
@@ -345,3 +348,28 @@ def test_a_named_page_the_whole_message_contradicts_asks_which_of_the_two(answer
         turn = with_doubt(page_doubt).respond(Request("ask_duration", text, named), Context(), read, answer("duration"))
         assert turn.answer_section == "duration"
         assert turn.procedure in named
+
+
+def test_the_readers_vectors_of_the_question_are_ranked_with_not_embedded_again(tmp_path: Path) -> None:
+    class Recording(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def encode(self, texts: Sequence[str]) -> Vectors:
+            self.texts.extend(texts)
+            return super().encode(texts)
+
+    embedder = Recording()
+    service = KnowledgeService(PAGES, tmp_path / "index", embedder)
+    question = "what should i do before the colonoscopy"
+    request = Request("ask_preparation", question, ("45378",))
+    decided = answer("preparation")
+    embedder.texts.clear()
+    plain = Answerer(service.view(), passage_threshold=0.1).respond(request, Context(), reading("preparation"), decided)
+    assert embedder.texts == [question]  # ranked: the question was embedded for it
+    embedder.texts.clear()
+    read = replace(reading("preparation"), vectors={question: HashingEmbedder().encode([question])})
+    reused = Answerer(service.view(), passage_threshold=0.1).respond(request, Context(), read, decided)
+    assert embedder.texts == []
+    assert reused.utterances == plain.utterances
