@@ -45,7 +45,7 @@ SUGGESTION_TITLES = {
     "ask_risks": "What are the risks?",
 }
 #: The hand-offs after which the page's general facts are offered.
-PERSONAL_RESPONSES = ("utter_handoff_results", "utter_handoff_personal")
+PERSONAL_RESPONSES = ("utter_handoff_results", "utter_handoff_personal", "utter_handoff_symptoms")
 
 
 #: Rasa's small-talk intents and their replies (data/rules/small_talk.yml sends them here to be read first).

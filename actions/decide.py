@@ -44,7 +44,7 @@ DECLINE = "decline"
 #: The response that hands each kind off.
 HAND_OFF_RESPONSES = {
     "results": "utter_handoff_results",
-    "symptoms_after": "utter_handoff_personal",
+    "symptoms_after": "utter_handoff_symptoms",
     "own_case": "utter_handoff_personal",
     "cost": "utter_handoff_cost",
     "scheduling": "utter_handoff_scheduling",

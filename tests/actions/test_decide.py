@@ -34,7 +34,9 @@ def test_the_second_opinion_calls_an_emergency_or_the_patients_own_case_though_t
 def test_a_personal_case_is_handed_off_even_when_a_section_is_sure() -> None:
     read = reading({"symptoms_after": 0.3, "own_case": 0.15, "general": 0.55}, ("recovery", 0.9))
     decision = decide(read, LIMITS)
-    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_personal", 2)
+    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_symptoms", 2)
+    own = decide(reading({"own_case": 0.3, "symptoms_after": 0.15, "general": 0.55}, ("recovery", 0.9)), LIMITS)
+    assert own.response == "utter_handoff_personal"
     results = decide(reading({"results": 0.5, "general": 0.5}, ("purpose", 0.9)), LIMITS)
     assert results.response == "utter_handoff_results"
 

@@ -62,6 +62,8 @@ def test_the_patients_own_symptom_after_the_procedure_is_handed_off(patient: Con
     )
     assert patient.slots()["answer_section"] is None
     assert "555-0100" in reply
+    # Symptoms after a procedure: the clinic, and where to go if they are bad or the clinic cannot be reached.
+    assert "911" in reply and "emergency room" in reply
 
 
 def test_spanish_gets_spanish_throughout(patient: Conversation) -> None:
