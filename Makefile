@@ -17,6 +17,9 @@ VENV_ROOT ?= $(HOME)/.cache/clinic-faq-bot/venvs
 ENCODER_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-encoder
 # The corpus's texts as the reader's encoders embed them, by the encoder file's digest (tools/train_reader.py).
 READER_VECTOR_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-vectors
+# mypy's incremental caches, one per runtime: a fresh clone type-checks in seconds instead of about 70 (mypy
+# checks each file's hash, so an edited file is checked again).
+MYPY_CACHE ?= $(HOME)/.cache/clinic-faq-bot/mypy
 RASA_HASH := $(shell cat requirements/rasa.txt requirements/rasa-dev.txt | sha256sum | cut -c1-12)
 ACT_HASH := $(shell cat requirements/actions.txt requirements/dev.txt | sha256sum | cut -c1-12)
 RASA_VENV := $(VENV_ROOT)/rasa-py310-$(RASA_HASH)
@@ -219,8 +222,8 @@ lint: $(ACT_VENV)/.installed
 	$(ACT_VENV)/bin/lint-imports --no-cache
 
 typecheck: venvs
-	$(ACT_VENV)/bin/mypy
-	$(RASA_VENV)/bin/mypy --config-file mypy-rasa.ini
+	MYPY_CACHE_DIR=$(MYPY_CACHE)/actions $(ACT_VENV)/bin/mypy
+	MYPY_CACHE_DIR=$(MYPY_CACHE)/rasa $(RASA_VENV)/bin/mypy --config-file mypy-rasa.ini
 
 # Coverage (pytest-cov, set up in pyproject.toml's [tool.coverage.*]) of make test and make unit:
 # a line per package at the end of each run (tests/support/coverage_summary.py); per file with
