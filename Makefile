@@ -17,6 +17,9 @@ VENV_ROOT ?= $(HOME)/.cache/clinic-faq-bot/venvs
 ENCODER_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-encoder
 # The corpus's texts as the reader's encoders embed them, by the encoder file's digest (tools/train_reader.py).
 READER_VECTOR_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-vectors
+# Built readers by the digest of all their inputs (code, data, Rasa's parses, models): a fresh clone of a commit
+# built here before copies its reader (tools/reader_builds.py).
+READER_BUILD_CACHE ?= $(HOME)/.cache/clinic-faq-bot/reader-builds
 # Rasa's own training cache (components by the fingerprint of their data and settings): a fresh clone of the same
 # data packages a model in seconds; a changed example retrains what it feeds, as in one checkout.
 RASA_TRAINING_CACHE ?= $(HOME)/.cache/clinic-faq-bot/rasa-training
@@ -172,7 +175,8 @@ endif
 
 $(READER): $(CORPUS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide.py tools/train_reader.py tools/tune_encoder.py tools/corpus.py $(NLU_VALIDATION) $(READER_CHOICE) | $(ONNX_MODEL) $(READER_NEEDS)
 	@echo "==> training the reader on the corpus (about two minutes)"
-	$(ACT_PY) -m tools.train_reader --encoder $(READER_ENCODER) --vector-cache $(READER_VECTOR_CACHE)
+	$(ACT_PY) -m tools.train_reader --encoder $(READER_ENCODER) --vector-cache $(READER_VECTOR_CACHE) \
+	  --build-cache $(READER_BUILD_CACHE)
 
 nlu: $(LOOKUPS)
 reader: $(READER)

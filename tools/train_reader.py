@@ -38,6 +38,7 @@ import numpy as np
 from actions.reader import DEFAULT_DIR, Head, Lexicon, Reader, Reading, features
 from actions.section_vote import Vote
 from common.paths import BUILD_DIR
+from tools import reader_builds
 from tools.corpus import KINDS, Row, corpus, training_rows
 from tools.reader_thresholds import PROCEDURES_NONE, choose_thresholds, page_doubt_threshold, procedure_threshold
 from tools.tune_encoder import TUNED_PATH
@@ -442,6 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="tuned: the section and page heads read the fine-tuned encoder's vector too (tools/tune_encoder.py)",
     )
     parser.add_argument("--vector-cache", type=Path, help=f"where embedded texts are kept (default {CACHE})")
+    parser.add_argument("--build-cache", type=Path, help="keep builds here by their inputs' digest, and reuse them")
     args = parser.parse_args(argv)
     if args.vector_cache:
         CACHE = args.vector_cache
@@ -451,7 +453,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = "".join(json.dumps({"id": r.row_id, "text": r.text}) + "\n" for r in rows)
         args.validation_texts.write_text(lines, encoding="utf-8")
         return 0
+    build_key = None
+    if args.build_cache and not args.compare_all:
+        from knowledge.onnx_embedder import DEFAULT_PATH
+
+        models = [DEFAULT_PATH, *([TUNED_PATH] if args.encoder == "tuned" else [])]
+        build_key = reader_builds.key(args.encoder, models, NLU_VALIDATION)
+        if reader_builds.restore(args.build_cache, build_key, args.out):
+            print(f"reader: the build of these inputs copied from {args.build_cache / build_key}", flush=True)
+            return 0
     train(args.out, compare_all=args.compare_all, tuned=args.encoder == "tuned")
+    if build_key is not None:
+        reader_builds.store(args.build_cache, build_key, args.out)
     return 0
 
 
