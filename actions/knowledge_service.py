@@ -131,9 +131,6 @@ class KnowledgeService:
                 logger.exception("knowledge base reload failed; the last good pages stay in use")
 
     # Retriever methods over the current snapshot (for tools; turns use view()).
-    def prepare(self, questions: Sequence[str]) -> None:
-        """Nothing to keep between calls here: each call takes a new view (turns use view())."""
-
     def remember(self, vectors: Mapping[str, Vectors]) -> None:
         """Nothing to keep between calls here: each call takes a new view (turns use view())."""
 
@@ -171,12 +168,6 @@ class KnowledgeView:
         if question not in self._vectors:
             self._vectors[question] = self._questions.vector(question)
         return self._vectors[question]
-
-    def prepare(self, questions: Sequence[str]) -> None:
-        """Embed a message's questions together, in one batch, before each is ranked."""
-        missing = [q for q in dict.fromkeys(questions) if q not in self._vectors]
-        if len(missing) > 1:
-            self._vectors.update(zip(missing, self._questions.vectors(missing), strict=True))
 
     def remember(self, vectors: Mapping[str, Vectors]) -> None:
         """Questions this turn has embedded already (the reader's stock vectors), used instead of embedding again."""

@@ -17,10 +17,6 @@ from knowledge.model import Passage
 class Retriever(Protocol):
     """Read access to the knowledge base, as the dialogue needs it."""
 
-    def prepare(self, questions: Sequence[str]) -> None:
-        """Embed several questions of one message together (only a saving: each is embedded when needed)."""
-        ...
-
     def remember(self, vectors: Mapping[str, Vectors]) -> None:
         """Questions this turn has embedded already (the reader's), by text: ranked with these, not embedded again."""
         ...
