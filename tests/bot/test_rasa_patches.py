@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import scipy.sparse
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
+from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
 
 from bot import rasa_patches, server
 
@@ -21,6 +25,8 @@ PATCHES = [
     "response_check_per_event",
     "event_type_table",
     "purge_in_the_background",
+    "sequential_graph_runner",
+    "sparse_features_joined",
     "socketio_answer_flag",
 ]
 
@@ -124,3 +130,26 @@ def test_socketio_flags_knowledge_base_answers_only() -> None:
     assert sio.sent[1] == {"text": "Hi!"}
     assert set(sio.sent[2]) == {"text", "quick_replies", "metadata"}
     assert sio.sent[2]["metadata"] == {"answer": True} and sio.sent[2]["quick_replies"][0]["payload"] == "/ask_more"
+
+
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.float64), (np.int64, np.float32)])
+def test_joined_sparse_features_are_scipys_hstack(dtypes: tuple[Any, Any]) -> None:
+    rng = np.random.default_rng(7)
+    left = scipy.sparse.random(6, 500, density=0.05, format="coo", dtype=np.float64, random_state=rng)
+    right = scipy.sparse.random(6, 40, density=0.2, format="csr", dtype=np.float64, random_state=rng)
+    left, right = left.astype(dtypes[0]), right.astype(dtypes[1])
+    ours = Features(left.copy(), FEATURE_TYPE_SEQUENCE, TEXT, "CountVectorsFeaturizer")
+    rasa_patches.combine_sparse_features(ours, Features(right.copy(), FEATURE_TYPE_SEQUENCE, TEXT, "Lexical"))
+    expected = scipy.sparse.hstack([left, right])
+    assert ours.features.format == expected.format == "coo"
+    assert ours.features.dtype == expected.dtype and ours.features.shape == expected.shape == (6, 540)
+    assert (ours.features != expected).nnz == 0
+    assert np.array_equal(ours.features.row, expected.row) and np.array_equal(ours.features.col, expected.col)
+
+
+def test_sparse_features_of_different_lengths_are_refused_as_rasa_does() -> None:
+    ours = Features(scipy.sparse.coo_matrix(np.ones((3, 4))), FEATURE_TYPE_SEQUENCE, TEXT, "a")
+    with pytest.raises(ValueError, match="sequence dimensions do not match: 3 != 2"):
+        rasa_patches.combine_sparse_features(
+            ours, Features(scipy.sparse.coo_matrix(np.ones((2, 4))), FEATURE_TYPE_SEQUENCE, TEXT, "b")
+        )
