@@ -99,11 +99,12 @@ class ActionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Decide and send this turn's answer."""
-        request = request_from(tracker)
+        request, context = request_from(tracker), context_from(tracker)
         questions = None if self._answerer else service().questions
         before = questions.counts() if questions else (0, 0)
-        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence)
-        turn = (self._answerer or answerer()).respond(request, context_from(tracker), reading, decision)
+        asked = context.pending_question is not None or context.last_question is not None
+        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence, asked)
+        turn = (self._answerer or answerer()).respond(request, context, reading, decision)
         after = questions.counts() if questions else (0, 0)
         # How the question's vector was had: sent ahead by the Rasa server, embedded here, or not needed.
         vector = "hinted" if after[0] > before[0] else "embedded" if after[1] > before[1] else "none"
@@ -149,7 +150,7 @@ class ActionOtherLanguage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """The emergency reply if the models read one, else the other-language reply."""
         request = request_from(tracker)
-        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence)
+        reading, decision = (self._read or read_message)(request.text, request.intent, request.confidence, False)
         response, decision = other_language_reply(request.language, reading, decision)
         dispatcher.utter_message(response=response)
         logger.info(
@@ -170,7 +171,7 @@ def other_language_reply(language: str, reading: Reading, decision: Decision) ->
     """The response for a message in another language, and the decision it records: an emergency, or decline."""
     if decision.reply == EMERGENCY:
         return ("utter_emergency_es" if language == "es" else "utter_emergency"), decision
-    declined = Decision(DECLINE, "utter_other_language", probability=reading.p(reading.kind), rule=4)
+    declined = Decision(DECLINE, "utter_other_language", probability=reading.p(reading.kind), rule=5)
     return "utter_other_language", declined
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from actions.decide import ANSWER, DECLINE, DEFAULT_THRESHOLDS, EMERGENCY, HAND_OFF, NARROW, Decision
+from actions.decide import ANSWER, DECLINE, DEFAULT_THRESHOLDS, EMERGENCY, FOLLOW_UP, HAND_OFF, NARROW, Decision
 from actions.dialogue import Button, Context, Request, Turn, Utterance, intent_payload
 from actions.reader import Reading
 from actions.replies import combine, format_passages
@@ -104,6 +104,9 @@ class Answerer:
         # The patient answers the bot's "which procedure?" with a name (Rasa: inform_procedure): the question
         # waiting for it is answered, not one the models read into the name alone ("it's the echo": what it is).
         if request.intent == "inform_procedure" and context.pending_question and named:
+            return self._name_alone(request, context, named)
+        # "And for the brain MRI?" after a question (decide's row 2): that question, of the page named.
+        if decision.reply == FOLLOW_UP:
             return self._name_alone(request, context, named)
         if decision.reply == ANSWER:
             return self._answer_decided(request, context, reading, decision, named, procedure)

@@ -6,18 +6,19 @@ Probabilities are calibrated on the corpus's validation writers.
 |---|---|---|
 | 0 | the patient tapped a choice (a button's payload, ``/ask_duration``) | what was chosen |
 | 1 | emergency (the kind head's or the second opinion's) ≥ ``emergency`` | the emergency numbers, nothing else |
-| 2 | own results, symptoms after, or own case (either opinion) ≥ ``personal`` | hand off to the care team |
-| 3 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
-| 4 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
-| | ... but what Rasa heard counts in rows 3 and 4 only while general < ``overrule`` | |
+| 2 | a question asked before, and Rasa sure (≥ ``nlu_sure``) the message only names a page | that question, of it |
+| 3 | own results, symptoms after, or own case (either opinion) ≥ ``personal`` | hand off to the care team |
+| 4 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
+| 5 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
+| | ... but what Rasa heard counts in rows 4 and 5 only while general < ``overrule`` | |
 | | ... and the likeliest kind does not, when Rasa is sure (≥ ``nlu_sure``) the message only names a procedure | |
-| 5 | general ≥ ``general``; its best section ≥ ``section``, or a sentence read apart asks it ≥ ``sentence`` | answer |
+| 6 | general ≥ ``general``; its best section ≥ ``section``, or a sentence read apart asks it ≥ ``sentence`` | answer |
 | | ... with up to two more sections ≥ ``extra`` | answer them too |
 | | ... and a sentence that, read apart, asks another section at ≥ ``sentence`` | answer it too |
-| 5 | general ≥ ``general``, Rasa heard a section at ≥ ``nlu_sure`` that the models give ≥ ``agree`` | answer it |
-| 6 | general ≥ ``general`` and "how results are given" is its section, ≥ ``section`` | the care team's results line |
-| 7 | general ≥ ``narrow`` but no section is sure enough | "did you mean" the two likeliest sections |
-| 8 | anything else | say what the bot can do (decline kindly) |
+| 6 | general ≥ ``general``, Rasa heard a section at ≥ ``nlu_sure`` that the models give ≥ ``agree`` | answer it |
+| 7 | general ≥ ``general`` and "how results are given" is its section, ≥ ``section`` | the care team's results line |
+| 8 | general ≥ ``narrow`` but no section is sure enough | "did you mean" the two likeliest sections |
+| 9 | anything else | say what the bot can do (decline kindly) |
 
 The red flags (Rasa's ``RedFlagClassifier``) are a second, recall-first net:
 a message they catch never reaches this table, and rule 1 catches what they
@@ -40,6 +41,8 @@ HAND_OFF = "hand_off"
 ANSWER = "answer"
 NARROW = "narrow"
 DECLINE = "decline"
+#: The conversation's last question, asked again of the procedure the message names.
+FOLLOW_UP = "follow_up"
 
 #: The response that hands each kind off.
 HAND_OFF_RESPONSES = {
@@ -93,8 +96,8 @@ class Decision:
     sections: tuple[str, ...] = ()
     #: The probability the decision rests on.
     probability: float = 0.0
-    #: Which row of the table decided (1 to 8), for the console and the logs.
-    rule: int = 8
+    #: Which row of the table decided (0 to 9), for the console and the logs.
+    rule: int = 9
 
 
 def thresholds(trained: Mapping[str, float] | None) -> dict[str, float]:
@@ -112,15 +115,28 @@ def chosen(payload_intent: str) -> Decision:
 
 
 def decide(
-    reading: Reading, limits: Mapping[str, float], nlu_intent: str = "", nlu_confidence: float = 0.0
+    reading: Reading,
+    limits: Mapping[str, float],
+    nlu_intent: str = "",
+    nlu_confidence: float = 0.0,
+    follow_up: bool = False,
 ) -> Decision:
-    """The table above, applied to one reading and the intent Rasa heard (with its confidence)."""
+    """The table above, applied to one reading and the intent Rasa heard (with its confidence).
+
+    ``follow_up``: the conversation has asked a question that a message naming a procedure may continue.
+    """
     t = thresholds(limits)
     emergency = reading.emergency
     if emergency >= t["emergency"]:
         return Decision(EMERGENCY, "utter_emergency", probability=emergency, rule=1)
+    # "And what about the scan of my knee?" after "how long does the chest CT take": the reader, which reads one
+    # message alone, may see the patient's own case ("my knee") or other options ("what about") in it; Rasa learned
+    # the team's follow-ups and hears a name that continues the conversation's question.
+    names_a_procedure = nlu_intent == "inform_procedure" and nlu_confidence >= t["nlu_sure"]
+    if follow_up and names_a_procedure:
+        return Decision(FOLLOW_UP, probability=nlu_confidence, rule=2)
     if reading.personal >= t["personal"]:
-        return Decision(HAND_OFF, HAND_OFF_RESPONSES[reading.own], probability=reading.personal, rule=2)
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[reading.own], probability=reading.personal, rule=3)
     kind = reading.kind
     general = reading.p("general")
     if general >= t["overrule"] and (nlu_intent in DESK_INTENTS or nlu_intent == "out_of_scope"):
@@ -129,19 +145,18 @@ def decide(
         nlu_intent, nlu_confidence = "", 0.0
     if nlu_intent in DESK_INTENTS:
         desk = DESK_INTENTS[nlu_intent]
-        return Decision(HAND_OFF, HAND_OFF_RESPONSES[desk], probability=reading.p(desk), rule=3)
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[desk], probability=reading.p(desk), rule=4)
     # "And for the CT?": Rasa, which learned the team's follow-ups, is sure the message only names a procedure; the
     # question is the conversation's (the answerer asks it of the page named). In so few words the reader's kind
     # is a guess ("and for the ct?" read as a question of cost at 0.52), so it does not hand off or decline here.
-    names_a_procedure = nlu_intent == "inform_procedure" and nlu_confidence >= t["nlu_sure"]
     if kind in DESK_KINDS and not names_a_procedure:
-        return Decision(HAND_OFF, HAND_OFF_RESPONSES[kind], probability=reading.p(kind), rule=3)
+        return Decision(HAND_OFF, HAND_OFF_RESPONSES[kind], probability=reading.p(kind), rule=4)
     if nlu_intent == "out_of_scope" or (kind in NOT_A_QUESTION_KINDS and not names_a_procedure):
-        return Decision(DECLINE, probability=reading.p(kind), rule=4)
+        return Decision(DECLINE, probability=reading.p(kind), rule=5)
     best = reading.sections[0] if reading.sections else None
     if best is not None and best.section == RESULTS_SECTION:
         if general >= t["general"] and best.probability >= t["section"]:
-            return Decision(HAND_OFF, "utter_handoff_results", probability=best.probability, rule=6)
+            return Decision(HAND_OFF, "utter_handoff_results", probability=best.probability, rule=7)
     elif best is not None and general >= t["general"]:
         # Two models that learned apart (Rasa's DIET on the team's NLU examples, the reader on the corpus)
         # agreeing is evidence too: Rasa sure of a section the reader gives at least ``agree``.
@@ -169,9 +184,9 @@ def decide(
                     extras.append(sentence.section)
             extras = sorted(extras, key=lambda s: reading.order.get(s, 0))[: MAX_SECTIONS - 1]
             sections = [best.section, *extras]
-            return Decision(ANSWER, sections=tuple(sections), probability=min(general, best.probability), rule=5)
+            return Decision(ANSWER, sections=tuple(sections), probability=min(general, best.probability), rule=6)
     if general >= t["narrow"] and len(reading.sections) >= 2:
         offer = tuple(s.section for s in reading.sections[:2] if s.section != RESULTS_SECTION)
         if len(offer) == 2:
-            return Decision(NARROW, sections=offer, probability=general, rule=7)
-    return Decision(DECLINE, probability=general, rule=8)
+            return Decision(NARROW, sections=offer, probability=general, rule=8)
+    return Decision(DECLINE, probability=general, rule=9)

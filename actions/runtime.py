@@ -29,7 +29,7 @@ _reader_vectors: QuestionVectors | None = None
 
 #: Reads a message's text (and the intent Rasa heard, with its confidence): what the models read, and what the
 #: table decided.
-Read = Callable[[str, str, float], tuple[Reading, Decision]]
+Read = Callable[[str, str, float, bool], tuple[Reading, Decision]]
 
 
 def service() -> KnowledgeService:
@@ -103,10 +103,13 @@ def reader_vectors() -> QuestionVectors:
         return _reader_vectors
 
 
-def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -> tuple[Reading, Decision]:
+def read_message(
+    text: str, nlu_intent: str = "", nlu_confidence: float = 0.0, follow_up: bool = False
+) -> tuple[Reading, Decision]:
     """Read a message with the models (on its question vectors, hinted or embedded now) and decide.
 
-    A button's payload ("/ask_duration{...}") is the patient's choice, not words to read (row 0).
+    A button's payload ("/ask_duration{...}") is the patient's choice, not words to read (row 0). ``follow_up``:
+    the conversation has asked a question this message may continue (:func:`actions.decide.decide`).
     """
     if text.startswith("/"):
         return Reading(kinds={"general": 1.0}), chosen(nlu_intent)
@@ -114,7 +117,7 @@ def read_message(text: str, nlu_intent: str = "", nlu_confidence: float = 0.0) -
     embedded: dict[str, Vectors] = {}
     reading = model.read(text, split_sentences(text), _vectorise(embedded))
     reading = replace(reading, vectors=embedded)
-    return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence)
+    return reading, decide(reading, model.thresholds, nlu_intent, nlu_confidence, follow_up)
 
 
 def _vectorise(embedded: dict[str, Vectors] | None = None) -> Vectorise:

@@ -21,14 +21,14 @@ from tests.support.fakes import HashingEmbedder
 LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6, "extra": 0.5}
 
 
-def read_as_nlu_heard(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:
+def read_as_nlu_heard(text: str, intent: str, confidence: float, follow_up: bool = False) -> tuple[Reading, Decision]:
     """A stand-in for the models: they read the section NLU heard, surely; an unsure message, two sections."""
     if intent == "nlu_fallback":
         reading = Reading({"general": 0.8}, (SectionGuess("recovery", 0.3, ""), SectionGuess("duration", 0.28, "")))
     else:
         section = INTENT_SECTIONS.get(intent, "summary")
         reading = Reading({"general": 0.9, "out_of_scope": 0.1}, (SectionGuess(section, 0.9, ""),), {"none": 1.0})
-    return reading, decide(reading, LIMITS, intent)
+    return reading, decide(reading, LIMITS, intent, confidence, follow_up)
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +115,9 @@ async def test_clarify_offers_the_two_sections_the_models_find_likeliest(answere
 def read_kinds(kinds: dict[str, float]) -> Any:
     """A stand-in for the models that read every message as ``kinds``."""
 
-    def read(text: str, intent: str, confidence: float) -> tuple[Reading, Decision]:
+    def read(text: str, intent: str, confidence: float, follow_up: bool = False) -> tuple[Reading, Decision]:
         reading = Reading(kinds)
-        return reading, decide(reading, LIMITS, intent, confidence)
+        return reading, decide(reading, LIMITS, intent, confidence, follow_up)
 
     return read
 
@@ -163,3 +163,22 @@ def test_an_answer_carries_its_passage_scores() -> None:
     turn = Turn((Utterance("utter_answer", {"answer": "x"}),), "45378", "duration", passages=(_Hit(),))  # type: ignore[arg-type]
     send(turn, dispatcher, _Tracker())  # type: ignore[arg-type]
     assert dispatcher.messages[0]["passage_scores"] == "0.612"
+
+
+async def test_a_name_after_a_question_is_answered_with_that_question_though_the_models_read_a_case(
+    answerer: Answerer,
+) -> None:
+    # The models read "what about for the lung scan of my mum?" as the patient's own case; Rasa is sure it only
+    # names a procedure, and the conversation last asked how long: the answer is how long, from that page.
+    read = read_kinds({"own_case": 0.8, "general": 0.2})
+    entities = [{"entity": "procedure", "value": "78580"}]
+    text = "what about for the lung scan of my mum?"
+    after_a_question = tracker(text, "inform_procedure", entities, {"last_question": "ask_duration"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswer(answerer, read).run(dispatcher, after_a_question, {})
+    assert slots(events)["answer_section"] == "duration"
+    assert (slots(events)[READING_SLOT]["reply"], slots(events)[READING_SLOT]["rule"]) == ("follow_up", 2)
+    # The same message opening a conversation is the patient's case, handed off.
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswer(answerer, read).run(dispatcher, tracker(text, "inform_procedure", entities), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff_personal"

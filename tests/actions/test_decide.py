@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, chosen, decide
+from actions.decide import ANSWER, DECLINE, EMERGENCY, FOLLOW_UP, HAND_OFF, NARROW, chosen, decide
 from actions.reader import Reading, SectionGuess
 
 LIMITS = {"emergency": 0.3, "personal": 0.4, "general": 0.5, "section": 0.6, "extra": 0.6, "narrow": 0.35}
@@ -26,7 +26,7 @@ def test_the_second_opinion_calls_an_emergency_or_the_patients_own_case_though_t
     emergency = decide(Reading(kinds=general, sections=sure, second={"emergency": 0.4}), LIMITS)
     assert (emergency.reply, emergency.rule, emergency.probability) == (EMERGENCY, 1, 0.4)
     own = decide(Reading(kinds=general, sections=sure, second={"results": 0.3, "own_case": 0.2}), LIMITS)
-    assert (own.reply, own.response, own.rule, own.probability) == (HAND_OFF, "utter_handoff_results", 2, 0.5)
+    assert (own.reply, own.response, own.rule, own.probability) == (HAND_OFF, "utter_handoff_results", 3, 0.5)
     quiet = Reading(kinds=general, sections=sure, second={"general": 0.7, "emergency": 0.2, "own_case": 0.1})
     assert decide(quiet, LIMITS).reply == ANSWER
 
@@ -34,7 +34,7 @@ def test_the_second_opinion_calls_an_emergency_or_the_patients_own_case_though_t
 def test_a_personal_case_is_handed_off_even_when_a_section_is_sure() -> None:
     read = reading({"symptoms_after": 0.3, "own_case": 0.15, "general": 0.55}, ("recovery", 0.9))
     decision = decide(read, LIMITS)
-    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_symptoms", 2)
+    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_symptoms", 3)
     own = decide(reading({"own_case": 0.3, "symptoms_after": 0.15, "general": 0.55}, ("recovery", 0.9)), LIMITS)
     assert own.response == "utter_handoff_personal"
     results = decide(reading({"results": 0.5, "general": 0.5}, ("purpose", 0.9)), LIMITS)
@@ -52,7 +52,7 @@ def test_a_reader_sure_of_a_general_question_overrules_rasas_desk_or_out_of_scop
     sure = reading({"general": 0.97, "cost": 0.03}, ("risks_and_complications", 0.9))
     for intent in ("ask_cost", "ask_prescription", "out_of_scope"):
         decision = decide(sure, limits, intent, 0.7)
-        assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("risks_and_complications",), 5)
+        assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("risks_and_complications",), 6)
     unsure = reading({"general": 0.9, "cost": 0.1}, ("risks_and_complications", 0.9))
     assert decide(unsure, limits, "ask_cost", 0.7).response == "utter_handoff_cost"
     # Without a trained level Rasa is never overruled; and the reader's own desk kind still hands off.
@@ -75,7 +75,7 @@ def test_a_sure_general_question_is_answered_best_section_first_then_the_others_
         order={"recovery": 3, "duration": 1, "risks_and_complications": 2},
     )
     decision = decide(read, {**LIMITS, "extra": 0.25})
-    assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("recovery", "risks_and_complications"), 5)
+    assert (decision.reply, decision.sections, decision.rule) == (ANSWER, ("recovery", "risks_and_complications"), 6)
 
 
 def test_the_answer_rests_on_its_best_section_not_on_the_sum_of_the_sections_it_is_torn_between() -> None:
@@ -123,7 +123,7 @@ def test_a_tapped_choice_is_what_the_patient_chose() -> None:
 
 def test_how_results_are_given_gets_the_care_teams_results_line() -> None:
     decision = decide(reading({"general": 0.9}, ("results", 0.8)), LIMITS)
-    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_results", 6)
+    assert (decision.reply, decision.response, decision.rule) == (HAND_OFF, "utter_handoff_results", 7)
 
 
 def test_a_follow_up_that_only_names_a_procedure_is_not_handed_to_a_desk_on_the_readers_guess() -> None:
@@ -144,4 +144,20 @@ def test_unsure_of_the_section_narrows_and_unsure_of_everything_declines() -> No
     narrowed = decide(reading({"general": 0.6}, ("duration", 0.45), ("recovery", 0.4)), LIMITS)
     assert (narrowed.reply, narrowed.sections) == (NARROW, ("duration", "recovery"))
     declined = decide(reading({"general": 0.3, "out_of_scope": 0.25, "cost": 0.2}, ("duration", 0.9)), LIMITS)
-    assert (declined.reply, declined.rule) == (DECLINE, 8)
+    assert (declined.reply, declined.rule) == (DECLINE, 9)
+
+
+def test_a_name_that_follows_a_question_asks_it_again_though_the_reader_reads_a_case_or_another_section() -> None:
+    # "And for the scan of my knee?" after a question: the reader alone reads "my knee" as the patient's own case.
+    own = reading({"own_case": 0.6, "general": 0.4}, ("summary", 0.7))
+    decision = decide(own, LIMITS, "inform_procedure", 0.96, follow_up=True)
+    assert (decision.reply, decision.rule, decision.probability) == (FOLLOW_UP, 2, 0.96)
+    # "What about a colonoscopy?" read alone as a question of other options.
+    other = reading({"general": 0.95}, ("alternatives", 0.9))
+    assert decide(other, LIMITS, "inform_procedure", 0.9, follow_up=True).reply == FOLLOW_UP
+    # Not without a question before, not when Rasa is unsure, and never over an emergency.
+    assert decide(own, LIMITS, "inform_procedure", 0.96).reply == HAND_OFF
+    assert decide(other, LIMITS, "inform_procedure", 0.6, follow_up=True).reply == ANSWER
+    assert decide(own, LIMITS, "ask_duration", 0.96, follow_up=True).reply == HAND_OFF
+    danger = reading({"emergency": 0.5, "general": 0.5}, ("duration", 0.9))
+    assert decide(danger, LIMITS, "inform_procedure", 0.99, follow_up=True).reply == EMERGENCY

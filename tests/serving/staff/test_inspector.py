@@ -62,7 +62,7 @@ def test_a_question_the_models_are_sure_of_is_answered_as_the_bot_would(
         ["patient_experience"],
     )
     assert result["passages"] and any(p["sent"] for p in result["passages"])
-    assert result["reading"]["reply"] == "answer" and result["reading"]["rule"] == 5
+    assert result["reading"]["reply"] == "answer" and result["reading"]["rule"] == 6
 
 
 def test_a_question_the_models_are_unsure_of_gets_no_answer(
