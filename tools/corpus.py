@@ -64,6 +64,9 @@ INTENT_KINDS = {
     "thank": "small_talk",
     "bot_challenge": "small_talk",
     "out_of_scope": "out_of_scope",
+    # A message that only names a procedure ("the echo", "and for my sleep study?") is about a page, not the
+    # writer's own case: general, with no section of its own (the conversation's question is asked of it).
+    "inform_procedure": "general",
 }
 
 _INTENT_LINE = re.compile(r"^- intent:\s*(\S+)\s*$")
