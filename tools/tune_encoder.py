@@ -53,6 +53,10 @@ class Recipe:
     #: The encoder's learning rate, and the heads' (they start from zero knowledge).
     learning_rate: float = 4e-5
     head_learning_rate: float = 2e-3
+    #: The forward and backward passes in bfloat16 (autocast; the weights and the optimiser stay float32) where the
+    #: processor has bfloat16 instructions (AMX or AVX512-BF16): about 40% less time a step on the team's 2-core
+    #: machine (2026-12-07: 522 -> 311 ms with the fused optimiser). Elsewhere float32, as before.
+    bf16: bool = True
     #: Logit scale on cosine-like scores (the sentence vector is normalised): a softmax needs a spread.
     scale: float = 20.0
     #: Messages longer than this many tokens are cut while training (a few stories); reading uses the same.
@@ -135,9 +139,22 @@ def batches(items: Sequence[Example], size: int, window: int, rng: random.Random
     yield from cut
 
 
-def corpus_digest(rows: Sequence[Row], recipe: Recipe) -> str:
-    """What the encoder learned from, as a digest: the rows' texts and labels, and the recipe."""
-    digest = hashlib.sha256(json.dumps(asdict(recipe), sort_keys=True).encode())
+def bf16_instructions() -> bool:
+    """Whether this processor computes in bfloat16 natively (else autocast would emulate it, slower than float32)."""
+    import torch
+
+    capabilities = torch.cpu.get_capabilities()
+    return any(bool(capabilities.get(name)) for name in ("amx_bf16", "avx512_bf16", "bf16"))
+
+
+def precision(recipe: Recipe) -> str:
+    """The precision the passes run in here: the recipe's wish and what the processor has."""
+    return "bfloat16" if recipe.bf16 and bf16_instructions() else "float32"
+
+
+def corpus_digest(rows: Sequence[Row], recipe: Recipe, passes: str = "float32") -> str:
+    """What the encoder learned from, as a digest: the rows' texts and labels, the recipe and its precision."""
+    digest = hashlib.sha256(json.dumps({**asdict(recipe), "passes": passes}, sort_keys=True).encode())
     for row in rows:
         digest.update(json.dumps([row.text, row.kind, row.procedure, row.sections]).encode())
     return digest.hexdigest()[:16]
@@ -152,6 +169,8 @@ def tune(rows: Sequence[Row], recipe: Recipe = Recipe(), progress: bool = True) 
 
     from knowledge.onnx_embedder import model_dir
 
+    passes = precision(recipe)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=passes == "bfloat16")
     torch.manual_seed(recipe.seed)
     rng = random.Random(recipe.seed)  # noqa: S311 (shuffling training batches, not a secret)
     labels = labels_of(rows)
@@ -172,6 +191,8 @@ def tune(rows: Sequence[Row], recipe: Recipe = Recipe(), progress: bool = True) 
             {"params": heads.parameters(), "lr": recipe.head_learning_rate},
         ],
         weight_decay=0.01,
+        # One kernel over all the weights instead of a loop of small ones (78 -> 20 ms a step here).
+        fused=True,
     )
     per_epoch = -(-len(items) // recipe.batch_size)
     steps = recipe.epochs * per_epoch
@@ -186,7 +207,9 @@ def tune(rows: Sequence[Row], recipe: Recipe = Recipe(), progress: bool = True) 
     for epoch in range(recipe.epochs):
         running, seen = 0.0, 0
         for batch in batches(items, recipe.batch_size, recipe.window, rng):
-            vectors = model(model.preprocess([e.text for e in batch]))["sentence_embedding"]
+            with autocast:
+                vectors = model(model.preprocess([e.text for e in batch]))["sentence_embedding"]
+            vectors = vectors.float()
             targets = {
                 "kind": torch.tensor([e.kind for e in batch]),
                 # A question asking several sections teaches one of them, chosen anew each epoch.
@@ -218,6 +241,7 @@ def tune(rows: Sequence[Row], recipe: Recipe = Recipe(), progress: bool = True) 
         "epochs": recipe.epochs,
         "loss_by_epoch": losses,
         "seconds": round(time.monotonic() - started, 1),
+        "precision": passes,
         "labels": asdict(labels),
     }
     return model, figures
@@ -234,7 +258,7 @@ def build(
     from knowledge.onnx_embedder import export, file_digest, quantize
 
     rows = corpus_rows()
-    digest = corpus_digest(rows, recipe)
+    digest = corpus_digest(rows, recipe, precision(recipe))
     if out.is_file() and manifest.is_file():
         known = json.loads(manifest.read_text(encoding="utf-8"))
         if known.get("corpus_digest") == digest:

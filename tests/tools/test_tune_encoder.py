@@ -11,7 +11,7 @@ import pytest
 
 from tools import tune_encoder
 from tools.corpus import Row
-from tools.tune_encoder import Example, Recipe, batches, corpus_digest, examples, labels_of
+from tools.tune_encoder import Example, Recipe, batches, corpus_digest, examples, labels_of, precision
 
 ROWS = [
     Row("how long does the colonoscopy take", "general", "45378", ("duration",), "w1"),
@@ -53,6 +53,18 @@ def test_the_digest_changes_with_a_label_or_the_recipe_and_not_otherwise() -> No
     relabelled = [*ROWS[:2], Row(ROWS[2].text, "own_case", "70551", (), "w2"), *ROWS[3:]]
     assert corpus_digest(relabelled, Recipe()) != base
     assert corpus_digest(ROWS, Recipe(epochs=3)) != base
+    # An encoder tuned in bfloat16 is another encoder: a cache never gives it for a float32 build, or the reverse.
+    assert corpus_digest(ROWS, Recipe(), "bfloat16") != base
+
+
+def test_bfloat16_only_where_the_processor_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True, "avx512_bf16": False})
+    assert precision(Recipe()) == "float32"  # emulated bfloat16 would be slower than float32
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True, "amx_bf16": True})
+    assert precision(Recipe()) == "bfloat16"
+    assert precision(Recipe(bf16=False)) == "float32"
 
 
 def test_a_tuned_encoder_kept_for_this_corpus_is_copied_not_tuned_again(
@@ -64,7 +76,7 @@ def test_a_tuned_encoder_kept_for_this_corpus_is_copied_not_tuned_again(
         raise AssertionError("tuned again")
 
     monkeypatch.setattr(tune_encoder, "tune", no_tuning)
-    digest = corpus_digest(ROWS, Recipe())
+    digest = corpus_digest(ROWS, Recipe(), precision(Recipe()))
     kept = tmp_path / "cache" / digest
     kept.mkdir(parents=True)
     (kept / "model.onnx").write_bytes(b"onnx")
@@ -95,6 +107,7 @@ def test_a_real_fine_tuning_moves_the_vectors_and_exports_what_it_learned(
     meta = tune_encoder.build(out, out.parent / "manifest.json", Recipe(epochs=2, batch_size=4))
     losses = meta["training"]["loss_by_epoch"]
     assert len(losses) == 2 and losses[1] < losses[0]
+    assert meta["training"]["precision"] == precision(Recipe())
     # export() checked the ONNX graph against the tuned model (cosine >= 0.9999) before keeping it, and
     # quantize() its 8-bit copy against the float graph.
     assert meta["onnx_agreement"] >= 0.9999
