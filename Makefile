@@ -152,10 +152,11 @@ $(NLU_VALIDATION): $(MODEL) $(CORPUS) bot/parse_texts.py
 	$(ACT_PY) -m tools.train_reader --validation-texts build/reader-nlu/texts.jsonl
 	$(RASA_PY) -m bot.parse_texts $(MODEL) build/reader-nlu/texts.jsonl $@
 
-# The reader's encoder, fine-tuned on the corpus's training writers and the team's NLU examples (about 10 minutes
-# on 2 cores). A staff correction (data/nlu/reviewed.yml) refits the heads below, and never tunes it again.
+# The reader's encoder, fine-tuned on the corpus's training writers and the team's NLU examples (about 6 minutes
+# on 2 cores in bfloat16, 10 in float32). A staff correction (data/nlu/reviewed.yml) refits the heads below, and
+# never tunes it again.
 $(TUNED_ENCODER): $(CORPUS) $(filter-out data/nlu/reviewed.yml,$(wildcard data/nlu/*.yml)) tools/tune_encoder.py | $(ONNX_MODEL)
-	@echo "==> the reader's encoder, fine-tuned on the corpus (about 10 minutes when the corpus changed)"
+	@echo "==> the reader's encoder, fine-tuned on the corpus (about 6 minutes when the corpus changed)"
 	$(ACT_PY) -m tools.tune_encoder --cache $(ENCODER_CACHE)
 	touch $@
 

@@ -14,7 +14,7 @@ The stock model stays for the knowledge base: passages are ranked against the qu
 
 It learns from the corpus's training writers and the team's NLU examples, but not from the staff's corrections
 (``data/nlu/reviewed.yml``, written by ``make review-export``): a correction refits the reader's heads, a couple of
-minutes, and never this step (about 10 minutes on 2 cores). Batches are made
+minutes, and never this step (about 6 minutes on 2 cores, 10 where it must run in float32). Batches are made
 of messages of similar length, so that a batch of short questions is not padded to a story's length.
 """
 
@@ -271,7 +271,8 @@ def build(
             shutil.copyfile(file, out.parent / file.name)
         print(f"reader encoder: copied from {kept} (tuned on this corpus before)")
         return dict(json.loads(manifest.read_text(encoding="utf-8")))
-    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} corpus messages (about 10 minutes)", flush=True)
+    minutes = 6 if precision(recipe) == "bfloat16" else 10
+    print(f"reader encoder: fine-tuning all-MiniLM-L6-v2 on {len(rows)} messages (about {minutes} minutes)", flush=True)
     model, figures = tune(rows, recipe)
     with tempfile.TemporaryDirectory(prefix="reader-encoder-") as folder:
         model.save(folder)
