@@ -59,6 +59,8 @@ READER := build/reader/reader.json
 # build/reader/encoder/model.onnx only when the corpus or the recipe changed; the stamp says it was checked).
 TUNED_ENCODER := build/reader/encoder/.checked
 CORPUS := $(wildcard data/corpus/writers/*.jsonl) data/corpus/splits.json
+# Pairs of a first question and the message after it (data/corpus/followups/): the reader's follow-up head.
+FOLLOW_UPS := $(wildcard data/corpus/followups/writers/*.jsonl) data/corpus/followups/splits.json
 MODEL := models/current.tar.gz
 # The model does not learn from the spaCy matcher (it is loaded by path when the
 # server starts), so a page edit that changes no name never retrains.
@@ -174,7 +176,7 @@ ifeq ($(READER_ENCODER),tuned)
 READER_NEEDS := $(TUNED_ENCODER)
 endif
 
-$(READER): $(CORPUS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide.py tools/train_reader.py tools/tune_encoder.py tools/corpus.py $(NLU_VALIDATION) $(READER_CHOICE) | $(ONNX_MODEL) $(READER_NEEDS)
+$(READER): $(CORPUS) $(FOLLOW_UPS) $(wildcard data/nlu/*.yml) actions/reader.py actions/decide.py tools/train_reader.py tools/tune_encoder.py tools/corpus.py tools/follow_ups.py $(NLU_VALIDATION) $(READER_CHOICE) | $(ONNX_MODEL) $(READER_NEEDS)
 	@echo "==> training the reader on the corpus (about two minutes)"
 	$(ACT_PY) -m tools.train_reader --encoder $(READER_ENCODER) --vector-cache $(READER_VECTOR_CACHE) \
 	  --build-cache $(READER_BUILD_CACHE)

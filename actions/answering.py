@@ -46,6 +46,9 @@ SUGGESTION_TITLES = {
 }
 #: The hand-offs after which the page's general facts are offered.
 PERSONAL_RESPONSES = ("utter_handoff_results", "utter_handoff_personal", "utter_handoff_symptoms")
+#: The care team's results line, and the question it answers, remembered for a follow-up ("and for the echo?").
+RESULTS_LINE = "utter_handoff_results"
+RESULTS_QUESTION = "ask_results"
 
 
 #: Rasa's small-talk intents and their replies (data/rules/small_talk.yml sends them here to be read first).
@@ -100,14 +103,18 @@ class Answerer:
         named = [code for code in request.procedures if self._kb.procedure_name(code)]
         procedure = self._procedure(named, context, reading)
         if decision.reply == HAND_OFF and decision.response:
-            return self._hand_off(decision.response, procedure)
+            turn = self._hand_off(decision.response, procedure)
+            # "And for the treadmill test?" after a question about results: the results line again, of that page.
+            return replace(turn, last_question=RESULTS_QUESTION) if decision.response == RESULTS_LINE else turn
         # The patient answers the bot's "which procedure?" with a name (Rasa: inform_procedure): the question
         # waiting for it is answered, not one the models read into the name alone ("it's the echo": what it is).
         if request.intent == "inform_procedure" and context.pending_question and named:
             return self._name_alone(request, context, named)
         # "And for the brain MRI?" after a question (decide's row 2): that question, of the page named.
         if decision.reply == FOLLOW_UP:
-            return self._name_alone(request, context, named)
+            # "And the nuclear one?": no name the matcher knows, so the page head's guess when it is sure enough.
+            guess = None if named else self._guess(reading)
+            return self._name_alone(request, context, named or ([guess] if guess else []))
         if decision.reply == ANSWER:
             return self._answer_decided(request, context, reading, decision, named, procedure)
         if request.intent == "inform_procedure":
@@ -207,6 +214,8 @@ class Answerer:
             return self._ask_which(choices, context.pending_question, context.procedure)
         # The question waiting for a procedure, else the last one asked ("and for the MRI?").
         question = context.pending_question or context.last_question
+        if question == RESULTS_QUESTION:
+            return replace(self._hand_off(RESULTS_LINE, named[-1]), last_question=question)
         if question in INTENT_SECTIONS:
             text = context.pending_text if context.pending_question else request.text
             return replace(self.answer(named[-1], INTENT_SECTIONS[question], text), last_question=question)

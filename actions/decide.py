@@ -7,6 +7,7 @@ Probabilities are calibrated on the corpus's validation writers.
 | 0 | the patient tapped a choice (a button's payload, ``/ask_duration``) | what was chosen |
 | 1 | emergency (the kind head's or the second opinion's) ≥ ``emergency`` | the emergency numbers, nothing else |
 | 2 | a question asked before, and Rasa sure (≥ ``nlu_sure``) the message only names a page | that question, of it |
+| | ... or the follow-up head sure (≥ ``follow``) the message only asks it again, of a page | that question, of it |
 | 3 | own results, symptoms after, or own case (either opinion) ≥ ``personal`` | hand off to the care team |
 | 4 | Rasa heard a desk's question (cost, scheduling, results, prescription, a person), or it is likeliest | hand off |
 | 5 | Rasa heard out of scope, or small talk, out of scope, privacy, another language is likeliest | decline |
@@ -82,6 +83,8 @@ DEFAULT_THRESHOLDS = {
     "nlu_sure": 0.9,
     # Above 1: Rasa's desk and out-of-scope intents are never overruled until a reader chooses otherwise.
     "overrule": 1.01,
+    # Above 1: the follow-up head decides nothing until a reader chooses its threshold (tools/follow_ups.py).
+    "follow": 1.01,
 }
 
 
@@ -132,9 +135,13 @@ def decide(
     # "And what about the scan of my knee?" after "how long does the chest CT take": the reader, which reads one
     # message alone, may see the patient's own case ("my knee") or other options ("what about") in it; Rasa learned
     # the team's follow-ups and hears a name that continues the conversation's question.
+    # The follow-up head learned such second messages from writers' pairs ("what about a colonoscopy", "same for
+    # the echo?"), with new questions and personal ones beside them, and decides where Rasa is not sure.
     names_a_procedure = nlu_intent == "inform_procedure" and nlu_confidence >= t["nlu_sure"]
     if follow_up and names_a_procedure:
         return Decision(FOLLOW_UP, probability=nlu_confidence, rule=2)
+    if follow_up and reading.follow >= t["follow"]:
+        return Decision(FOLLOW_UP, probability=reading.follow, rule=2)
     if reading.personal >= t["personal"]:
         return Decision(HAND_OFF, HAND_OFF_RESPONSES[reading.own], probability=reading.personal, rule=3)
     kind = reading.kind

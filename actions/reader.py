@@ -18,7 +18,9 @@ Three heads, and a fourth beside the first:
 - **procedure**: which page, or none (softmax), used when no name is found;
 - **second** (optional): the kinds again, by a model that reads the fine-tuned encoder's vector beside the stock
   one; only its emergency and own-case probabilities are used, as a second opinion on the two safety decisions
-  (:attr:`Reading.emergency`, :attr:`Reading.personal`): either head may raise them.
+  (:attr:`Reading.emergency`, :attr:`Reading.personal`): either head may raise them;
+- **follow** (optional): whether the message, after a question, only moves that question to a procedure ("what
+  about a colonoscopy"): learned from the follow-up writers' pairs (:mod:`tools.follow_ups`).
 
 A message of several sentences is also read sentence by sentence, to find
 which sentence asks each section (its words rank that section's passages).
@@ -47,6 +49,8 @@ DEFAULT_DIR = BUILD_DIR / "reader"
 PERSONAL_KINDS = ("results", "symptoms_after", "own_case")
 #: At most this many questions of one message are answered (CONTRACT: up to three).
 MAX_SECTIONS = 3
+#: The follow-up head's class for "asks the last question again, of a procedure" (:mod:`tools.follow_ups`).
+FOLLOW_CLASS = "follow_up"
 
 Vectorise = Callable[[Sequence[str]], np.ndarray]
 
@@ -147,6 +151,9 @@ class Reading:
     #: The second opinion on the kinds (the ``second`` head; empty when the reader has none): only its emergency
     #: and own-case probabilities count. See :attr:`emergency` and :attr:`personal`.
     second: Mapping[str, float] = field(default_factory=dict)
+    #: The probability that, after a question, the message only asks it again of a procedure (the ``follow`` head;
+    #: 0 when the reader has none).
+    follow: float = 0.0
     #: The stock model's vectors of the texts read (the message and its sentences), by text: retrieval ranks the
     #: section's passages with them this turn instead of embedding the same words again. Never recorded.
     vectors: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -194,6 +201,7 @@ class Reading:
             "personal": round(self.personal, 3),
             "emergency": round(self.emergency, 3),
             "sections": {s.section: round(s.probability, 3) for s in self.sections},
+            "follow_up": round(self.follow, 3),
         }
 
 
@@ -264,7 +272,7 @@ class Reader:
 
     HEADS = ("kind", "sections", "procedure")
     #: Heads a reader may have: a reader trained before the second opinion existed loads without one.
-    OPTIONAL_HEADS = ("second",)
+    OPTIONAL_HEADS = ("second", "follow")
 
     def __init__(
         self,
@@ -371,6 +379,10 @@ class Reader:
         if second_head is not None:
             opinion = second_head.probabilities(rows[:1])[0]
             second = dict(zip(second_head.classes, (float(p) for p in opinion), strict=True))
+        follow_head = self._heads.get("follow")
+        follow = 0.0
+        if follow_head is not None and FOLLOW_CLASS in follow_head.classes:
+            follow = float(follow_head.probabilities(rows[:1])[0][follow_head.classes.index(FOLLOW_CLASS)])
         return Reading(
             kinds=kind_p,
             sections=tuple(guesses),
@@ -378,6 +390,7 @@ class Reader:
             order=order,
             sentence_sections=apart,
             second=second,
+            follow=follow,
         )
 
     def read(self, text: str, sentences: Sequence[str], vectorise: Vectorise) -> Reading:

@@ -29,6 +29,7 @@ from typing import Any
 
 from tools.corpus import Row, corpus
 from tools.evaluation import Item, Outcome
+from tools.follow_ups import FOLLOW, Pair, pairs
 
 PERSONAL = ("results", "symptoms_after", "own_case")
 PRIVACY_RESPONSES = ("utter_ask_forget", "utter_privacy")
@@ -59,6 +60,29 @@ def item(row: Row, set_name: str) -> Item:
 def corpus_sets(splits: tuple[str, ...] = ("validation", "test", "diagnostic")) -> dict[str, list[Item]]:
     """The corpus's validation, test and diagnostic writers, as sets named ``corpus_<split>``."""
     return {f"corpus_{split}": [item(row, f"corpus_{split}") for row in corpus(split)] for split in splits}
+
+
+def follow_up_item(pair: Pair, set_name: str) -> Item:
+    """A follow-up writer's pair as an item: the first question is asked first, in the same conversation.
+
+    A follow-up is scored as a general question of its page whose sections are the first question's.
+    """
+    return Item(
+        set_name,
+        pair.pair_id,
+        pair.text,
+        turns=(pair.context,),
+        procedure=pair.procedure,
+        sections=pair.sections,
+        tags=(pair.style, pair.lang, *((FOLLOW,) if pair.follow else ())),
+        kind="general" if pair.follow else pair.kind,
+    )
+
+
+def follow_up_sets(splits: tuple[str, ...] = ("validation", "test")) -> dict[str, list[Item]]:
+    """The follow-up writers' validation and test pairs (``data/corpus/followups/``), as sets ``followups_<split>``."""
+    named = {split: pairs(split) for split in splits}
+    return {f"followups_{s}": [follow_up_item(p, f"followups_{s}") for p in ps] for s, ps in named.items() if ps}
 
 
 def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -118,6 +142,11 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "privacy_prompt_not_asked_rate": rate(not_privacy, privacy_prompt),
         "privacy_recall": rate([o for o in outcomes if o.item.kind == "privacy"], privacy_prompt),
     }
+    follows = [o for o in outcomes if FOLLOW in o.item.tags]
+    if follows:  # the follow-up writers' sets: the second messages that only move the first question
+        figures["follow_up_accuracy"] = rate(follows, right)
+        figures["follow_up_wrong_rate"] = rate(follows, wrong)
+        figures["new_question_wrong_rate"] = rate([o for o in general if FOLLOW not in o.item.tags], wrong)
     kinds = sorted({o.item.kind for o in outcomes})
     figures["answered_by_kind"] = {
         k: rate([o for o in outcomes if o.item.kind == k], lambda o: o.answered) for k in kinds

@@ -20,7 +20,7 @@ from typing import Any
 
 from common.settings import load_settings
 from serving.processes import ROOT, BotServers
-from tools.corpus_sets import corpus_sets
+from tools.corpus_sets import corpus_sets, follow_up_sets
 from tools.corpus_sets import misses as corpus_misses
 from tools.corpus_sets import summarise as summarise_corpus
 from tools.evaluation import (
@@ -207,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         public = public_style_sets(None if args.own_only else shared_eval_dir())
         sets.update(public)
         written = corpus_sets()
+        written.update(follow_up_sets())
         sets.update(written)
         started = time.monotonic()
         results: dict[str, list[Outcome]] = {}

@@ -38,7 +38,7 @@ import numpy as np
 from actions.reader import DEFAULT_DIR, Head, Lexicon, Reader, Reading, features
 from actions.section_vote import Vote
 from common.paths import BUILD_DIR
-from tools import reader_builds
+from tools import follow_ups, reader_builds
 from tools.corpus import KINDS, Row, corpus, training_rows
 from tools.reader_thresholds import PROCEDURES_NONE, choose_thresholds, page_doubt_threshold, procedure_threshold
 from tools.tune_encoder import TUNED_PATH
@@ -146,12 +146,18 @@ FAMILIES = (("lr_embeddings", "lr", False), ("mlp_embeddings", "mlp", False), ("
 EVERY_RETRAIN = ("lr_embeddings_ngrams",)
 
 
-def _fit(model: str, x: Any, y: np.ndarray) -> Any:
+#: The logistic regressions' inverse regularisation, by head (4 unless named). The follow-up head's was chosen by
+#: its validation log-loss (2026-12-08: C 1, 4, 16, 32, 64 gave 0.064, 0.058, 0.050, 0.050, 0.050; at its chosen
+#: threshold C 4 took 47% of the validation writers' follow-ups, C 16 75%, both within 2% wrong).
+HEAD_C = {"follow": 16.0}
+
+
+def _fit(model: str, x: Any, y: np.ndarray, c: float = 4.0) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
     if model == "lr":
-        return LogisticRegression(C=4.0, max_iter=3000).fit(x, y)
+        return LogisticRegression(C=c, max_iter=3000).fit(x, y)
     mlp = MLPClassifier(hidden_layer_sizes=(128,), alpha=1e-3, max_iter=60, random_state=SEED)
     return mlp.fit(x, y)
 
@@ -206,7 +212,7 @@ def train_head(
     for family, model, chars in (f for f in FAMILIES if f[0] in families):
         started = time.monotonic()
         x = train[0] if chars else train[0][:, :embedding_width]
-        head = _head(_fit(model, x, train[1]))
+        head = _head(_fit(model, x, train[1], HEAD_C.get(name, 4.0)))
         fitted[family] = head
         comparison[family] = {
             "validation_log_loss": round(_log_loss(head, *validation), 4),
@@ -294,7 +300,7 @@ def fit_vote(
 #: The reader's simulated validation figures (general right / wrong / personal answered; emergencies caught, false
 #: alarms of 1,687): stock alone 0.871 / 0.019 / 3 of 421, 119, 4; with the second opinion 0.871 / 0.019 / 0 of
 #: 421, 119, 2; both alone 0.870 / 0.019 / 1 of 421, 118, 0.
-HEAD_VECTORS = {"kind": "stock", "second": "both", "sections": "tuned", "procedure": "tuned"}
+HEAD_VECTORS = {"kind": "stock", "second": "both", "sections": "tuned", "procedure": "tuned", "follow": "both"}
 
 
 def _columns(head: str, columns: int, stock_width: int | None) -> Any:
@@ -321,11 +327,11 @@ def _by_section(rows: Sequence[Row]) -> tuple[list[int], np.ndarray]:
     return index, np.array(labels)
 
 
-def readings(reader: Reader, rows: Sequence[Row]) -> list[Reading]:
+def readings(reader: Reader, texts: Sequence[str]) -> list[Reading]:
     """Each message read as the action server reads it: whole, and sentence by sentence when it has several."""
     from common.sentences import split_sentences
 
-    messages = [(row.text, [p for p in split_sentences(row.text)]) for row in rows]
+    messages = [(text, [p for p in split_sentences(text)]) for text in texts]
     messages = [(text, parts if len(parts) > 1 else []) for text, parts in messages]
     vectors = reader_vectors([t for text, parts in messages for t in (text, *parts)], reader.encoder is not None)
     read, at = [], 0
@@ -370,6 +376,9 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         heads["second"], comparison["second"] = train_head(
             "second", (x_train @ on["second"], kinds_train), (x_val @ on["second"], kinds_val), width, families
         )
+    if follow_ups.pairs("train"):  # after a question, a message that only moves it to a page (tools/follow_ups.py)
+        featurise = _featuriser(tuned, lexicon, on["follow"])
+        heads["follow"], comparison["follow"] = _follow_head(training, x_val @ on["follow"], featurise, width, families)
     section_train, sections_train = _by_section(training)
     section_val, sections_val = _by_section(validation)
     x_sections, x_sections_val = x_train @ on["sections"], x_val @ on["sections"]
@@ -389,20 +398,32 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         columns,
     )
     labelled = [i for i, r in enumerate(training) if r.writer != "nlu"]
-    procedures_train = np.array([training[i].procedure or PROCEDURES_NONE for i in labelled])
-    procedures_val = np.array([r.procedure or PROCEDURES_NONE for r in validation])
+    # With the follow-up writers' follow-ups, which name their page or describe it ("and the nuclear one?").
+    moved, moved_val = ([p for p in follow_ups.pairs(split) if p.follow] for split in ("train", "validation"))
+    page = _featuriser(tuned, lexicon, on["procedure"])
     heads["procedure"], comparison["procedure"] = train_head(
         "procedure",
-        ((x_train @ on["procedure"])[labelled], procedures_train),
-        (x_val @ on["procedure"], procedures_val),
+        (
+            _stack((x_train @ on["procedure"])[labelled], page([p.text for p in moved])),
+            np.array([training[i].procedure or PROCEDURES_NONE for i in labelled] + [p.procedure for p in moved]),
+        ),
+        (
+            _stack(x_val @ on["procedure"], page([p.text for p in moved_val])),
+            np.array([r.procedure or PROCEDURES_NONE for r in validation] + [p.procedure for p in moved_val]),
+        ),
         width,
         families,
     )
     reader = Reader(heads, lexicon, {"encoder": _encoder_meta(out) if tuned else None}, out, vote)
-    read = readings(reader, validation)
+    read = readings(reader, [r.text for r in validation])
     limits, figures = choose_thresholds(validation, read, nlu_parses())
     limits["procedure"] = procedure_threshold(validation, read)
     limits["page_doubt"] = page_doubt_threshold(validation, read, limits["procedure"])
+    if "follow" in heads:  # chosen last: the emergency and page thresholds decide before it (tools/follow_ups.py)
+        pairs_val = follow_ups.pairs("validation")
+        limits["follow"], figures["follow_ups"] = follow_ups.choose_threshold(
+            read, readings(reader, [p.text for p in pairs_val]), pairs_val, limits
+        )
     reader.meta = {
         "encoder": reader.meta["encoder"],
         "thresholds": limits,
@@ -414,6 +435,41 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
     reader.save(out)
     print(json.dumps({"thresholds": limits, "validation": figures}, indent=1))
     return reader.meta
+
+
+def _featuriser(tuned: bool, lexicon: Lexicon, columns: Any) -> Callable[[list[str]], Any]:
+    """Some texts' feature rows as one head reads them (its ``columns``); none for no texts."""
+
+    def featurise(texts: list[str]) -> Any:
+        return features(reader_vectors(texts, tuned), texts, lexicon) @ columns if texts else None
+
+    return featurise
+
+
+def _stack(first: Any, more: Any) -> Any:
+    """Two blocks of feature rows, one under the other (``more`` none: ``first`` alone)."""
+    from scipy.sparse import vstack
+
+    return first if more is None else vstack([first, more]).tocsr()
+
+
+def _follow_head(
+    training: Sequence[Row], x_alone: Any, featurise: Callable[[list[str]], Any], width: int, families: Sequence[str]
+) -> tuple[Head, dict[str, Any]]:
+    """The follow-up head, fitted and calibrated on the validation writers (its threshold is chosen later).
+
+    ``x_alone``: the corpus's validation messages' features (each is ``other``: a message with a question of its
+    own); ``featurise``: a list of texts' features, as this head reads them.
+    """
+    pairs_val = follow_ups.pairs("validation")
+    held_out = pairs_val + follow_ups.pairs("test")
+    texts, labels = zip(*follow_ups.head_rows(training, follow_ups.pairs("train"), held_out), strict=True)
+    labels_val = [follow_ups.OTHER] * x_alone.shape[0]
+    labels_val += [follow_ups.FOLLOW if p.follow else follow_ups.OTHER for p in pairs_val]
+    x_val = _stack(x_alone, featurise([p.text for p in pairs_val]))
+    return train_head(
+        "follow", (featurise(list(texts)), np.array(labels)), (x_val, np.array(labels_val)), width, families
+    )
 
 
 def _encoder_meta(out: Path) -> dict[str, Any] | None:

@@ -167,6 +167,8 @@ def decisions(reading: Any) -> list[tuple[str, float]]:
         lines.append((f"read as {kind}", float(p)))
     lines.append(("personal (own results, symptoms, case)", float(reading.get("personal") or 0)))
     lines.append(("emergency", float(reading.get("emergency") or 0)))
+    if "follow_up" in reading:  # readers since 2026-12-08 (the follow-up head)
+        lines.append(("follow-up (only moves the last question)", float(reading.get("follow_up") or 0)))
     sections = reading.get("sections")
     for section, p in (sections if isinstance(sections, dict) else {}).items():
         lines.append((f"section {section}", float(p)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actions.answering import Answerer, Context, Request
-from actions.decide import ANSWER, DECLINE, EMERGENCY, HAND_OFF, NARROW, Decision
+from actions.decide import ANSWER, DECLINE, EMERGENCY, FOLLOW_UP, HAND_OFF, NARROW, Decision
 from actions.knowledge_service import KnowledgeService
 from actions.reader import Reading, SectionGuess
 from knowledge.embedder import Vectors
@@ -106,6 +106,43 @@ def test_follow_up_uses_the_procedure_in_context(answerer: Answerer) -> None:
         request, Context(procedure="70551"), reading("patient_experience"), answer("patient_experience")
     )
     assert (turn.procedure, turn.answer_section) == ("70551", "patient_experience")
+
+
+def test_a_follow_up_without_a_name_asks_the_last_question_of_the_page_the_reader_is_sure_of(
+    answerer: Answerer,
+) -> None:
+    # "And the nuclear one?" after a question about the treadmill test: no name the matcher knows.
+    sure = Answerer(answerer._kb, procedure_threshold=0.6)
+    moved = Decision(FOLLOW_UP, probability=0.9, rule=2)
+    context = Context(procedure="93015", last_question="ask_duration")
+    request = Request("inform_procedure", "and the nuclear one?")
+    read = reading("summary", procedures={"78452": 0.8, "93015": 0.1, "none": 0.1})
+    turn = sure.respond(request, context, read, moved)
+    assert (turn.procedure, turn.answer_section) == ("78452", "duration")
+    # A guess below the threshold asks which procedure instead of answering.
+    unsure = reading("summary", procedures={"78452": 0.5, "93015": 0.3, "none": 0.2})
+    asked = sure.respond(request, context, unsure, moved)
+    assert asked.answer_section is None
+
+
+def test_after_the_results_line_a_follow_up_gets_the_results_line_of_the_page_it_names(answerer: Answerer) -> None:
+    # "How long do echo results take?", then "and for the treadmill test": the care team's line again, not what
+    # the treadmill test is.
+    line = Decision(HAND_OFF, "utter_handoff_results", probability=0.9, rule=7)
+    first = answerer.respond(
+        Request("ask_results", "how long do echo results take?", ("93306",)), Context(), reading("results"), line
+    )
+    assert (first.utterances[0].response, first.last_question) == ("utter_handoff_results", "ask_results")
+    context = Context(procedure="93306", last_question=first.last_question)
+    moved = Decision(FOLLOW_UP, probability=0.9, rule=2)
+    turn = answerer.respond(
+        Request("inform_procedure", "and for the treadmill test", ("93015",)), context, reading(), moved
+    )
+    assert (turn.procedure, turn.answer_section, turn.utterances[0].response) == (
+        "93015",
+        None,
+        "utter_handoff_results",
+    )
 
 
 def test_naming_another_procedure_changes_it(answerer: Answerer) -> None:

@@ -161,3 +161,19 @@ def test_a_name_that_follows_a_question_asks_it_again_though_the_reader_reads_a_
     assert decide(own, LIMITS, "ask_duration", 0.96, follow_up=True).reply == HAND_OFF
     danger = reading({"emergency": 0.5, "general": 0.5}, ("duration", 0.9))
     assert decide(danger, LIMITS, "inform_procedure", 0.99, follow_up=True).reply == EMERGENCY
+
+
+def test_the_follow_up_head_asks_the_last_question_again_where_rasa_is_unsure() -> None:
+    # "What about a colonoscopy" after "how long does a knee scope take?": Rasa unsure (0.64), the reader alone
+    # reads other options; the follow-up head, learned from writers' pairs, is sure it only moves the question.
+    moved = Reading(kinds={"general": 0.95}, sections=(SectionGuess("alternatives", 0.9, ""),), follow=0.9)
+    limits = {**LIMITS, "follow": 0.8}
+    decision = decide(moved, limits, "inform_procedure", 0.64, follow_up=True)
+    assert (decision.reply, decision.rule, decision.probability) == (FOLLOW_UP, 2, 0.9)
+    # Not without a question before it, not below its threshold, not before a reader chose one (default above
+    # 1), and never over an emergency.
+    assert decide(moved, limits, "inform_procedure", 0.64).reply == ANSWER
+    assert decide(moved, {**LIMITS, "follow": 0.95}, "inform_procedure", 0.64, follow_up=True).reply == ANSWER
+    assert decide(moved, LIMITS, "inform_procedure", 0.64, follow_up=True).reply == ANSWER
+    danger = Reading(kinds={"emergency": 0.6, "general": 0.4}, follow=0.99)
+    assert decide(danger, limits, "inform_procedure", 0.5, follow_up=True).reply == EMERGENCY

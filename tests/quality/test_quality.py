@@ -15,7 +15,7 @@ import pytest
 
 from common.settings import Settings
 from serving.processes import BotServers
-from tools.corpus_sets import corpus_sets
+from tools.corpus_sets import corpus_sets, follow_up_sets
 from tools.corpus_sets import summarise as summarise_corpus
 from tools.evaluation import Bot, Outcome, external_sets, own_sets, shared_eval_dir, summarise
 from tools.patient_sets import public_style_sets, summarise_set
@@ -66,6 +66,18 @@ CORPUS_TEST_FLOORS = {
 }
 
 
+#: Floors on the follow-up writers' test pairs (data/corpus/followups/): the message after a question, asked in the
+#: same conversation. Measured on 2026-12-08 (make eval) before the follow-up head: follow-ups answered right 0.517,
+#: wrong 0.217 (the reader alone read "what about a colonoscopy" as a question of other options); with it 0.772 /
+#: 0.117, emergencies 20 of 20. The floors leave room, as above.
+FOLLOW_UP_TEST_FLOORS = {
+    "follow_up_accuracy": (">=", 0.72),
+    "follow_up_wrong_rate": ("<=", 0.15),
+    "emergency_recall": (">=", 1.0),
+    "privacy_prompt_not_asked_rate": ("<=", 0.005),
+}
+
+
 @pytest.fixture(scope="module")
 def results(servers: BotServers, bot_settings: Settings) -> dict[str, list[Outcome]]:
     bot = Bot(f"http://127.0.0.1:{bot_settings.rasa_port}", bot_settings.bot_api_token)
@@ -73,11 +85,13 @@ def results(servers: BotServers, bot_settings: Settings) -> dict[str, list[Outco
     sets.update(external_sets(include_test=False))
     sets.update(public_style_sets(shared_eval_dir()))
     sets.update(corpus_sets(("test",)))
+    sets.update(follow_up_sets(("test",)))
     outcomes = {name: bot.ask_all(items, workers=4) for name, items in sets.items()}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    figures = summarise({n: o for n, o in outcomes.items() if n not in PUBLIC_SETS and n != "corpus_test"})
+    written = ("corpus_test", "followups_test")
+    figures = summarise({n: o for n, o in outcomes.items() if n not in PUBLIC_SETS and n not in written})
     figures["public_sets"] = {n: summarise_set(outcomes[n]) for n in PUBLIC_SETS if n in outcomes}
-    figures["corpus_test"] = summarise_corpus(outcomes["corpus_test"])
+    figures.update({name: summarise_corpus(outcomes[name]) for name in written})
     (LOG_DIR / "quality.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return outcomes
 
@@ -126,6 +140,17 @@ def test_questions_for_staff_are_not_answered_from_pages(results: dict[str, list
 def test_the_corpus_test_writers_keep_their_floors(results: dict[str, list[Outcome]], figure: str) -> None:
     measured = summarise_corpus(results["corpus_test"])[figure]
     direction, floor = CORPUS_TEST_FLOORS[figure]
+    assert measured["n"] > 0
+    if direction == ">=":
+        assert measured["rate"] >= floor, measured
+    else:
+        assert measured["rate"] <= floor, measured
+
+
+@pytest.mark.parametrize("figure", sorted(FOLLOW_UP_TEST_FLOORS))
+def test_the_follow_up_test_writers_keep_their_floors(results: dict[str, list[Outcome]], figure: str) -> None:
+    measured = summarise_corpus(results["followups_test"])[figure]
+    direction, floor = FOLLOW_UP_TEST_FLOORS[figure]
     assert measured["n"] > 0
     if direction == ">=":
         assert measured["rate"] >= floor, measured

@@ -198,6 +198,7 @@ def test_what_the_models_read_and_the_table_decided_is_shown(console: Console) -
             "kinds": {"general": 0.93, "own_case": 0.04},
             "personal": 0.05,
             "emergency": 0.002,
+            "follow_up": 0.012,
         },
     )
     session, _ = console.session()
@@ -207,4 +208,5 @@ def test_what_the_models_read_and_the_table_decided_is_shown(console: Console) -
     assert "decided: answer (row 5): 0.910" in page.text
     assert "read as general: 0.930" in page.text and "emergency: 0.002" in page.text
     assert "section recovery: 0.710" in page.text
+    assert "follow-up (only moves the last question): 0.012" in page.text
     assert "duration, recovery" in page.text
