@@ -39,6 +39,25 @@ def test_a_follow_up_naming_another_procedure_asks_the_last_question_of_it(patie
     assert "cost" not in reply.lower() and "insurance" not in reply.lower()
 
 
+def test_what_about_another_procedure_asks_the_last_question_of_it(patient: Conversation) -> None:
+    # Read alone, "what about a colonoscopy" asks about other options (it was answered from the colonoscopy's
+    # alternatives); after a question, the follow-up head (learned from writers' pairs) takes it as that question.
+    patient.talk("how long does a knee arthroscopy take?")
+    reply = patient.text("what about a colonoscopy")
+    assert (patient.slots()["procedure"], patient.slots()["answer_section"]) == ("45378", "duration")
+    assert "minutes" in reply
+    reading = patient.slots()["reading"]
+    assert reading["rule"] == 2 and reading["follow_up"] >= 0.5
+
+
+def test_after_the_results_line_a_follow_up_gets_it_again_for_the_page_named(patient: Conversation) -> None:
+    line = "The care team shares test results and what they mean."
+    assert line in patient.text("how long does it usually take to get echo results back?")
+    reply = patient.text("and for the treadmill test?")  # not what the treadmill test is
+    assert patient.slots()["answer_section"] is None and patient.slots()["procedure"] == "93015"
+    assert line in reply
+
+
 def test_question_before_the_procedure_is_known(patient: Conversation) -> None:
     messages = patient.talk("do i need to fast before?")
     assert patient.slots()["answer_section"] is None
