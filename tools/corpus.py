@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.paths import NLU_DIR, ROOT
 from knowledge.intents import INTENT_SECTIONS
@@ -88,14 +89,18 @@ class Row:
     row_id: str = ""
 
 
+def numbered_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A writer's JSON lines with their line numbers (blank lines skipped)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            yield number, json.loads(line)
+
+
 def read_writer(path: Path) -> list[Row]:
     """One writer's rows (``<writer>.jsonl``), with ids ``<writer>-<line>``."""
     writer = path.stem
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        data = json.loads(line)
+    for number, data in numbered_lines(path):
         rows.append(
             Row(
                 text=str(data["text"]),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.reader import FOLLOW_CLASS, Reading
-from tools.corpus import CORPUS_DIR, Row, normal
+from tools.corpus import CORPUS_DIR, Row, normal, numbered_lines
 
 FOLLOW_DIR = CORPUS_DIR / "followups"
 SPLITS = ("train", "validation", "test")
@@ -73,10 +73,7 @@ class Pair:
 def read_writer(path: Path) -> list[Pair]:
     """One writer's pairs (``<writer>.jsonl``), with ids ``<writer>-<line>``."""
     pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        data = json.loads(line)
+    for number, data in numbered_lines(path):
         pairs.append(
             Pair(
                 context=str(data["context"]),
@@ -113,19 +110,24 @@ def pairs(split: str, folder: Path = FOLLOW_DIR) -> list[Pair]:
     return [p for writer in splits(folder)[split] for p in read_writer(folder / "writers" / f"{writer}.jsonl")]
 
 
-def head_rows(training: Sequence[Row], follow_pairs: Sequence[Pair], held_out: Sequence[Pair]) -> list[tuple[str, str]]:
-    """The follow-up head's training texts and labels.
+def head_rows(
+    training: Sequence[Row], follow_pairs: Sequence[Pair], held_out: Sequence[Pair]
+) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """The follow-up head's training rows: training rows by index, and the pairs' second messages, with labels.
 
-    The training writers' second messages (``follow_up`` or ``other``), the team's bare procedure names
-    (``follow_up``: after a question, a name alone asks it again), and every other training row (``other``). A
-    training text that a validation or test writer also wrote as a second message is left out.
+    Every training row is ``other`` (a message with a question of its own) but the team's bare procedure names
+    (``follow_up``: after a question, a name alone asks it again); the training writers' second messages are
+    ``follow_up`` or ``other``. A text that a validation or test writer also wrote as a second message is left
+    out. The training rows come by index, so that their features are the ones the other heads read.
     """
     kept_out = {normal(p.text) for p in held_out}
-    rows = [(p.text, FOLLOW if p.follow else OTHER) for p in follow_pairs]
-    for row in training:
-        name_alone = row.writer == "nlu" and row.style == NAMES_FILE
-        rows.append((row.text, FOLLOW if name_alone else OTHER))
-    return [(text, label) for text, label in rows if normal(text) not in kept_out]
+    rows = [
+        (i, FOLLOW if row.writer == "nlu" and row.style == NAMES_FILE else OTHER)
+        for i, row in enumerate(training)
+        if normal(row.text) not in kept_out
+    ]
+    seconds = [(p.text, FOLLOW if p.follow else OTHER) for p in follow_pairs if normal(p.text) not in kept_out]
+    return rows, seconds
 
 
 def choose_threshold(

@@ -378,7 +378,9 @@ def train(out: Path = DEFAULT_DIR, compare_all: bool = False, tuned: bool = Fals
         )
     if follow_ups.pairs("train"):  # after a question, a message that only moves it to a page (tools/follow_ups.py)
         featurise = _featuriser(tuned, lexicon, on["follow"])
-        heads["follow"], comparison["follow"] = _follow_head(training, x_val @ on["follow"], featurise, width, families)
+        heads["follow"], comparison["follow"] = _follow_head(
+            (training, x_train @ on["follow"]), x_val @ on["follow"], featurise, width, families
+        )
     section_train, sections_train = _by_section(training)
     section_val, sections_val = _by_section(validation)
     x_sections, x_sections_val = x_train @ on["sections"], x_val @ on["sections"]
@@ -454,22 +456,28 @@ def _stack(first: Any, more: Any) -> Any:
 
 
 def _follow_head(
-    training: Sequence[Row], x_alone: Any, featurise: Callable[[list[str]], Any], width: int, families: Sequence[str]
+    training: tuple[Sequence[Row], Any],
+    x_alone: Any,
+    featurise: Callable[[list[str]], Any],
+    width: int,
+    families: Sequence[str],
 ) -> tuple[Head, dict[str, Any]]:
     """The follow-up head, fitted and calibrated on the validation writers (its threshold is chosen later).
 
-    ``x_alone``: the corpus's validation messages' features (each is ``other``: a message with a question of its
-    own); ``featurise``: a list of texts' features, as this head reads them.
+    ``training``: the training rows and their features as this head reads them; ``x_alone``: the corpus's
+    validation messages' features (each is ``other``: a message with a question of its own); ``featurise``: a list
+    of texts' features, as this head reads them.
     """
+    rows, x_rows = training
     pairs_val = follow_ups.pairs("validation")
     held_out = pairs_val + follow_ups.pairs("test")
-    texts, labels = zip(*follow_ups.head_rows(training, follow_ups.pairs("train"), held_out), strict=True)
+    indexed, seconds = follow_ups.head_rows(rows, follow_ups.pairs("train"), held_out)
+    x_train = _stack(x_rows[[i for i, _ in indexed]], featurise([text for text, _ in seconds]))
+    labels = np.array([label for _, label in indexed] + [label for _, label in seconds])
     labels_val = [follow_ups.OTHER] * x_alone.shape[0]
     labels_val += [follow_ups.FOLLOW if p.follow else follow_ups.OTHER for p in pairs_val]
     x_val = _stack(x_alone, featurise([p.text for p in pairs_val]))
-    return train_head(
-        "follow", (featurise(list(texts)), np.array(labels)), (x_val, np.array(labels_val)), width, families
-    )
+    return train_head("follow", (x_train, labels), (x_val, np.array(labels_val)), width, families)
 
 
 def _encoder_meta(out: Path) -> dict[str, Any] | None:

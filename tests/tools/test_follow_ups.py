@@ -44,9 +44,10 @@ def test_every_pair_is_labelled_as_the_brief_says() -> None:
 
 def test_no_held_out_second_message_is_a_row_the_follow_up_head_learns() -> None:
     held_out = pairs("validation") + pairs("test")
-    rows = head_rows(training_rows(), pairs("train"), held_out)
-    learned = {normal(text) for text, _ in rows}
-    assert len(rows) > 10_000 and sum(label == FOLLOW for _, label in rows) > 300
+    training = training_rows()
+    indexed, seconds = head_rows(training, pairs("train"), held_out)
+    learned = {normal(training[i].text) for i, _ in indexed} | {normal(text) for text, _ in seconds}
+    assert len(indexed) > 10_000 and sum(label == FOLLOW for _, label in [*indexed, *seconds]) > 300
     assert not [p.pair_id for p in held_out if normal(p.text) in learned]
 
 
@@ -62,14 +63,10 @@ def test_the_heads_rows_are_the_pairs_the_teams_bare_names_and_the_corpus() -> N
         pair("and does it hurt", "general", ("patient_experience",)),
     ]
     held_out = [pair("Colonoscopy", FOLLOW, ("duration",))]
-    rows = dict(head_rows(training, trained, held_out))
-    assert rows == {
-        "and a colonoscopy?": FOLLOW,
-        "and does it hurt": OTHER,
-        "the echo": FOLLOW,
-        "how long does it take": OTHER,
-        "what about other options than a colonoscopy": OTHER,
-    }  # "colonoscopy" is left out: a held-out writer wrote it as a second message
+    indexed, seconds = head_rows(training, trained, held_out)
+    # "colonoscopy" is left out: a held-out writer wrote it as a second message.
+    assert indexed == [(0, FOLLOW), (2, OTHER), (3, OTHER)]
+    assert seconds == [("and a colonoscopy?", FOLLOW), ("and does it hurt", OTHER)]
 
 
 def test_a_pair_taken_as_a_follow_up_is_right_only_when_the_first_question_answers_it() -> None:
