@@ -7,7 +7,7 @@ and writes them to ``build/reader/``. Here they only run: a few matrix
 products per message in NumPy, on the question vectors that
 :mod:`actions.question_vectors` has ready.
 
-Three heads, and a fourth beside the first:
+Three heads, and two optional ones beside them:
 
 - **kind**: general question, the patient's own results / symptoms after / own
   case, cost, scheduling, prescription, a person, emergency, privacy, small
